@@ -1,0 +1,44 @@
+//! # snackml
+//!
+//! The chapter *Taking Control of Training with Keras* rebuilt in Rust: the math of linear and
+//! logistic regression, a Keras-style [`Sequential`](model::Sequential) model (Flatten, Dense,
+//! softmax), an `ImageDataGenerator` for the snacks photos, a training loop with Keras's numbers
+//! and progress lines, and display helpers for evcxr notebooks.
+//!
+//! The modules follow the chapter: [`math`], [`activations`], [`layers`], [`losses`],
+//! [`optimizers`], [`metrics`], [`model`], [`data`].
+
+#![warn(missing_docs)]
+
+pub mod activations;
+pub mod data;
+mod error;
+pub mod fsutil;
+pub mod layers;
+pub mod losses;
+pub mod math;
+pub mod metrics;
+pub mod model;
+pub mod optimizers;
+
+pub use error::{Error, Result};
+
+/// Tensors are `f32` arrays of any rank, batch first, images in NHWC order.
+pub type Tensor = ndarray::ArrayD<f32>;
+
+/// A random generator seeded with `seed` (for reproducible weights and shuffles).
+pub fn seeded_rng(seed: u64) -> rand::rngs::StdRng {
+    rand::SeedableRng::seed_from_u64(seed)
+}
+
+/// Everything a notebook needs, in one `use snackml::prelude::*;`.
+pub mod prelude {
+    pub use crate::activations::Activation;
+    pub use crate::data::{ArrayData, Batch, Labels, Sequence};
+    pub use crate::layers::{ActivationLayer, Dense, Flatten, Layer};
+    pub use crate::losses::Loss;
+    pub use crate::metrics::Metric;
+    pub use crate::model::{History, Sequential, Verbose};
+    pub use crate::optimizers::{Adam, Optimizer, Sgd};
+    pub use crate::{Error, Result, Tensor};
+}

@@ -1,0 +1,208 @@
+//! The math of the chapter: the linear formula, the dot product, sigmoid, softmax, relu,
+//! one-hot encoding and argmax — plus the matrix product every `Dense` layer runs on.
+//!
+//! ```
+//! use snackml::math::{formula, softmax};
+//! use ndarray::array;
+//! // y = a0·x0 + a1·x1 + b with a0 = 1.2, a1 = −1.5, b = 0.2
+//! assert!((formula(3.0, 2.0) - 0.8).abs() < 1e-6);
+//! let p = softmax(&array![[1.0f32, 2.0, 3.0]]);
+//! assert!((p.sum() - 1.0).abs() < 1e-6);
+//! ```
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+/// The dot product `dot(a, x) = Σᵢ aᵢ·xᵢ`. Both slices must have the same length.
+///
+/// ```
+/// assert_eq!(snackml::math::dot(&[1.0, 2.0], &[3.0, 4.0]).unwrap(), 11.0);
+/// ```
+pub fn dot(a: &[f32], x: &[f32]) -> crate::Result<f32> {
+    if a.len() != x.len() {
+        return Err(crate::Error::Shape(format!(
+            "dot of vectors of length {} and {}",
+            a.len(),
+            x.len()
+        )));
+    }
+    // Accumulate in f64: 150,000 terms in f32 would lose digits.
+    Ok(a.iter().zip(x).map(|(&a, &x)| a as f64 * x as f64).sum::<f64>() as f32)
+}
+
+/// The linear formula `y = dot(a, x) + b`.
+pub fn linear(a: &[f32], x: &[f32], b: f32) -> crate::Result<f32> {
+    Ok(dot(a, x)? + b)
+}
+
+/// The chapter's two-input example `y = a0·x0 + a1·x1 + b` with a0 = 1.2, a1 = −1.5, b = 0.2.
+pub fn formula(x0: f32, x1: f32) -> f32 {
+    let (a0, a1, b) = (1.2f32, -1.5f32, 0.2f32);
+    a0 * x0 + a1 * x1 + b
+}
+
+/// The logistic sigmoid `σ(x) = 1 / (1 + e^(−x))`, computed without overflow for large |x|.
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `relu(x) = max(0, x)`.
+pub fn relu(x: f32) -> f32 {
+    x.max(0.0)
+}
+
+/// Row-wise softmax `softmax(z)ⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m)` with `m = maxₖ zₖ`.
+///
+/// Subtracting the row maximum changes nothing mathematically and keeps `exp` from
+/// overflowing, so logits of ±1000 give exact 0s and 1s, never NaN.
+pub fn softmax(z: &Array2<f32>) -> Array2<f32> {
+    let mut p = z.clone();
+    softmax_inplace(&mut p);
+    p
+}
+
+/// [`softmax`] over each row of `z`, in place.
+pub fn softmax_inplace(z: &mut Array2<f32>) {
+    for mut row in z.rows_mut() {
+        let m = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let m = if m.is_finite() { m } else { 0.0 };
+        row.mapv_inplace(|v| (v - m).exp());
+        let s = row.sum();
+        row.mapv_inplace(|v| v / s);
+    }
+}
+
+/// One-hot encoding: label `i` of `k` classes becomes a row with 1 at column `i`, 0 elsewhere.
+///
+/// ```
+/// let y = snackml::math::one_hot(&[2, 0], 3).unwrap();
+/// assert_eq!(y, ndarray::array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+/// ```
+pub fn one_hot(labels: &[usize], k: usize) -> crate::Result<Array2<f32>> {
+    let mut y = Array2::zeros((labels.len(), k));
+    for (i, &l) in labels.iter().enumerate() {
+        if l >= k {
+            return Err(crate::Error::InvalidArgument(format!(
+                "label {l} is out of range for {k} classes"
+            )));
+        }
+        y[[i, l]] = 1.0;
+    }
+    Ok(y)
+}
+
+/// The index of the largest value of each row (the first one on ties, as numpy does).
+pub fn argmax(p: &Array2<f32>) -> Array1<usize> {
+    p.map_axis(Axis(1), |row| argmax_slice(row.iter().copied()))
+}
+
+/// The index of the largest value in a sequence (the first one on ties); 0 for an empty one.
+pub fn argmax_slice(values: impl IntoIterator<Item = f32>) -> usize {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (i, v) in values.into_iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}
+
+/// Matrix product `C = A·B` for `A` (m × k) and `B` (k × n), any strides (transposed views are free).
+///
+/// Runs on the `gemm` crate: blocked, vectorised (AVX2/FMA or AVX-512 picked at run time) and
+/// split over all cores with rayon when the product is large enough to pay for it.
+pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    matmul_into(a, b, &mut c, false);
+    c
+}
+
+/// `C = A·B`, or `C += A·B` when `accumulate` is true, into a preallocated `C` (m × n).
+pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, accumulate: bool) {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert_eq!(k, k2, "matmul: inner dimensions differ");
+    assert_eq!(c.dim(), (m, n), "matmul: output has the wrong shape");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let flops = 2 * m * n * k;
+    let threads = if flops >= 2_000_000 { rayon::current_num_threads() } else { 1 };
+    let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let (cs, rs) = (c.strides()[1], c.strides()[0]);
+    // SAFETY: the three views are valid for the given shapes and strides (ndarray guarantees it),
+    // `c` is uniquely borrowed and does not alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            cs,
+            rs,
+            accumulate,
+            a.as_ptr(),
+            a.strides()[1],
+            a.strides()[0],
+            b.as_ptr(),
+            b.strides()[1],
+            b.strides()[0],
+            if accumulate { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn softmax_is_finite_at_extremes() {
+        let p = softmax(&array![[-1000.0, 0.0, 1000.0]]);
+        assert_eq!(p, array![[0.0, 0.0, 1.0]]);
+    }
+
+    #[test]
+    fn sigmoid_is_stable() {
+        assert_eq!(sigmoid(1000.0), 1.0);
+        assert_eq!(sigmoid(-1000.0), 0.0);
+        assert!((sigmoid(0.0) - 0.5).abs() < 1e-7);
+    }
+
+    #[test]
+    fn matmul_matches_naive_for_transposed_views() {
+        let a = Array2::from_shape_fn((37, 53), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+        let b = Array2::from_shape_fn((37, 29), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
+        let c = matmul(a.t(), b.view());
+        for i in 0..53 {
+            for j in 0..29 {
+                let want: f32 = (0..37).map(|k| a[[k, i]] * b[[k, j]]).sum();
+                assert!((c[[i, j]] - want).abs() < 1e-3);
+            }
+        }
+        let mut acc = c.clone();
+        matmul_into(a.t(), b.view(), &mut acc, true);
+        assert!((&acc - &(&c * 2.0)).iter().all(|d| d.abs() < 1e-3));
+    }
+
+    #[test]
+    fn dot_checks_lengths() {
+        assert!(dot(&[1.0], &[1.0, 2.0]).is_err());
+    }
+}

@@ -1,0 +1,90 @@
+//! `History`: what `fit` returns, the numbers behind the loss and accuracy curves.
+
+use serde::{Deserialize, Serialize};
+
+/// Per-epoch metrics (Keras's `history.history`) and per-batch losses, from one or more `fit`s.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// Epoch numbers, 1-based, counting on across `fit`s joined with [`History::extend`].
+    pub epoch: Vec<usize>,
+    /// Mean training loss of each epoch (averaged over samples, as Keras does).
+    pub loss: Vec<f32>,
+    /// Training accuracy of each epoch.
+    pub accuracy: Vec<f32>,
+    /// Validation loss after each epoch (empty without validation data).
+    pub val_loss: Vec<f32>,
+    /// Validation accuracy after each epoch.
+    pub val_accuracy: Vec<f32>,
+    /// The loss of every training batch, in order (for plotting the noisy curve).
+    pub batch_loss: Vec<f32>,
+    /// Wall-clock seconds of each epoch, validation included.
+    pub seconds: Vec<f64>,
+}
+
+impl History {
+    /// Appends another `fit`'s history, renumbering its epochs to follow this one's.
+    pub fn extend(&mut self, other: &History) {
+        let offset = self.epoch.last().copied().unwrap_or(0);
+        self.epoch.extend(other.epoch.iter().map(|e| e + offset));
+        self.loss.extend(&other.loss);
+        self.accuracy.extend(&other.accuracy);
+        self.val_loss.extend(&other.val_loss);
+        self.val_accuracy.extend(&other.val_accuracy);
+        self.batch_loss.extend(&other.batch_loss);
+        self.seconds.extend(&other.seconds);
+    }
+
+    /// The number of epochs recorded.
+    pub fn len(&self) -> usize {
+        self.epoch.len()
+    }
+
+    /// True when no epoch was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.epoch.is_empty()
+    }
+
+    /// The chapter's advice, automated: a warning when validation accuracy has stopped improving
+    /// for `patience` epochs while training accuracy still rises (the model is overfitting).
+    pub fn overfitting_warning(&self, patience: usize) -> Option<String> {
+        let n = self.val_accuracy.len();
+        if patience == 0 || n <= patience || self.accuracy.len() != n {
+            return None;
+        }
+        let best_before = self.val_accuracy[..n - patience].iter().copied().fold(f32::MIN, f32::max);
+        let recent_best = self.val_accuracy[n - patience..].iter().copied().fold(f32::MIN, f32::max);
+        let train_rise = self.accuracy[n - 1] - self.accuracy[n - 1 - patience];
+        (recent_best <= best_before && train_rise > 0.0).then(|| {
+            format!(
+                "overfitting: validation accuracy has not improved for {patience} epochs (best {best_before:.4}) \
+                 while training accuracy rose by {train_rise:.4} to {:.4}",
+                self.accuracy[n - 1]
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overfitting_is_flagged_only_when_validation_stalls() {
+        let mut h = History {
+            epoch: vec![1, 2, 3, 4],
+            accuracy: vec![0.2, 0.3, 0.4, 0.5],
+            val_accuracy: vec![0.2, 0.25, 0.24, 0.23],
+            ..History::default()
+        };
+        assert!(h.overfitting_warning(2).is_some());
+        h.val_accuracy = vec![0.2, 0.25, 0.26, 0.27];
+        assert!(h.overfitting_warning(2).is_none());
+    }
+
+    #[test]
+    fn extend_renumbers_epochs() {
+        let mut a = History { epoch: vec![1, 2], loss: vec![1.0, 0.9], ..History::default() };
+        a.extend(&History { epoch: vec![1], loss: vec![0.8], ..History::default() });
+        assert_eq!(a.epoch, vec![1, 2, 3]);
+    }
+}
