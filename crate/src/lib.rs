@@ -6,12 +6,13 @@
 //! and progress lines, and display helpers for evcxr notebooks.
 //!
 //! The modules follow the chapter: [`math`], [`activations`], [`layers`], [`losses`],
-//! [`optimizers`], [`metrics`], [`model`], [`data`].
+//! [`optimizers`], [`metrics`], [`model`], [`data`], [`display`].
 
 #![warn(missing_docs)]
 
 pub mod activations;
 pub mod data;
+pub mod display;
 mod error;
 pub mod fsutil;
 pub mod layers;

@@ -1,5 +1,19 @@
-//! Data in: sequences of batches for `fit`, and (in the other files of this module) images.
+//! Data in: the images of the chapter and the batches `fit` reads.
+//!
+//! - [`sequence`]: the [`Sequence`] of batches that `fit`, `evaluate` and `predict` read, and
+//!   [`ArrayData`] for arrays in memory;
+//! - [`image`]: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`;
+//! - [`generator`]: `ImageDataGenerator` and `flow_from_directory`;
+//! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in);
+//! - [`synth`]: the synthetic 20-class snacks-style dataset;
+//! - `download` (feature `download`): fetching the real snacks dataset.
 
-mod sequence;
+pub mod datasets;
+#[cfg(feature = "download")]
+pub mod download;
+pub mod generator;
+pub mod image;
+pub mod sequence;
+pub mod synth;
 
 pub use sequence::{ArrayData, Batch, Labels, Sequence};
