@@ -24,6 +24,10 @@ pub mod optimizers;
 
 pub use error::{Error, Result};
 
+// Re-exported so a notebook needs only `:dep snackml` (one compile of one version of each).
+pub use image;
+pub use ndarray;
+
 /// Tensors are `f32` arrays of any rank, batch first, images in NHWC order.
 pub type Tensor = ndarray::ArrayD<f32>;
 

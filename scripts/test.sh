@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Command 2: set up what is missing, then run every test:
+#   1. cargo test (unit, integration and doc tests, all features)
+#   2. every notebook executed headless with the real evcxr kernel, failing on any error or stderr
+#   3. the committed notebooks have their outputs and no error in them
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+status=0
+
+say "cargo test"
+cargo test --workspace --all-features 2>&1 | tee "$ROOT/.cache/cargo-test.log" || status=1
+
+say "Executing the notebooks with the evcxr kernel"
+python scripts/run_notebooks.py --out "$ROOT/artifacts/notebooks" || status=1
+
+say "Checking the committed notebooks"
+python scripts/run_notebooks.py --check-committed || status=1
+
+if [ "$status" -ne 0 ]; then say "FAILED"; else say "All tests passed"; fi
+exit "$status"
