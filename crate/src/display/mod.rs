@@ -1,1 +1,45 @@
-//! Display helpers for notebooks (being written).
+//! Pictures for evcxr notebooks: images, training curves, bar charts, a confusion matrix and
+//! learned weights, as [`Html`] that a cell shows as its result.
+//!
+//! Everything is returned as one [`Html`] value because evcxr shows only the *last* HTML output
+//! of a cell: compose pictures with [`Html::row`], [`Html::column`], [`Html::grid`] or `+`.
+//! Photos are inline `<img src="data:image/png;base64,…">` (small ones enlarged with crisp
+//! pixels), charts are inline `<svg>`, layout is plain `<table>`s: no scripts, no CSS files, so
+//! the pictures survive in saved notebooks.
+//!
+//! - [`html`](Html): the [`Html`] type and its layout;
+//! - pixels: [`PixelRange`] (0..255, `[-1, 1]`, `[0, 1]` or guessed), the [`Picture`] and
+//!   [`Pictures`] traits, [`to_rgb_image`], [`img_tag`];
+//! - images: [`show_image`], [`image_grid`], [`misclassified`];
+//! - charts: [`LineChart`], [`line_plot`]; [`BarChart`], [`bar_chart`], [`compare_bar_charts`];
+//! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
+//!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
+//! - [`confusion_matrix`] and [`weight_images`].
+//!
+//! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
+//! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
+//!
+//! Bad input (empty lists, NaN values, mismatched lengths) never panics: it gives an empty
+//! picture with a note, or an [`Html::error`] message in the cell.
+
+mod bars;
+mod chart;
+mod confusion;
+mod history;
+mod html;
+mod images;
+mod pixels;
+mod weights;
+
+pub use bars::{bar_chart, compare_bar_charts, BarChart};
+pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, FONT, PALETTE};
+pub use confusion::confusion_matrix;
+pub use history::{last_epoch_table, plot_batch_loss, plot_history};
+pub use html::{escape, Html};
+pub use images::{
+    captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with,
+};
+pub use pixels::{
+    img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE,
+};
+pub use weights::weight_images;

@@ -1,0 +1,227 @@
+//! Training curves: [`plot_history`] (loss and accuracy per epoch), [`plot_batch_loss`], and
+//! `History::evcxr_display`, so a cell ending in `history` shows the curves and the last epoch.
+
+use super::chart::{LineChart, Series, SeriesLabelPosition, PALETTE};
+use super::html::{escape, Html};
+use crate::model::History;
+
+/// Epoch numbers as `f32` x values (1, 2, ... when `epoch` is shorter than the values).
+fn epoch_xs(history: &History, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| history.epoch.get(i).map_or(i + 1, |&e| e) as f32)
+        .collect()
+}
+
+/// One chart of a training and a validation curve (the validation one only when recorded).
+fn train_val_chart(
+    history: &History,
+    title: &str,
+    y_label: &str,
+    train: &[f32],
+    val: &[f32],
+) -> LineChart {
+    let mut chart = LineChart::new(title).labels("epoch", y_label).series(
+        "training",
+        &epoch_xs(history, train.len()),
+        train,
+    );
+    if !val.is_empty() {
+        chart = chart.series("validation", &epoch_xs(history, val.len()), val);
+    }
+    chart
+}
+
+/// Loss and accuracy per epoch, training (blue) and validation (orange), in two charts side by
+/// side. Epochs with NaN values are gaps; an empty history gives a message.
+///
+/// ```
+/// # use snackml::{display::plot_history, model::History};
+/// let h = History { epoch: vec![1, 2], loss: vec![1.0, 0.8], accuracy: vec![0.5, 0.6], ..History::default() };
+/// assert_eq!(plot_history(&h).count("<svg"), 2);
+/// ```
+pub fn plot_history(history: &History) -> Html {
+    if history.loss.is_empty() && history.accuracy.is_empty() {
+        return Html::text("(the history is empty: nothing to plot)");
+    }
+    let loss = train_val_chart(history, "Loss", "loss", &history.loss, &history.val_loss);
+    let mut charts = vec![loss.to_html()];
+    if !history.accuracy.is_empty() || !history.val_accuracy.is_empty() {
+        let accuracy = train_val_chart(
+            history,
+            "Accuracy",
+            "accuracy",
+            &history.accuracy,
+            &history.val_accuracy,
+        )
+        .legend_at(SeriesLabelPosition::LowerRight);
+        charts.push(accuracy.to_html());
+    }
+    Html::row(charts)
+}
+
+/// The moving average of `values` over `window` values (NaN values are skipped; a window with
+/// none finite gives NaN).
+fn moving_average(values: &[f32], window: usize) -> Vec<f32> {
+    let window = window.max(1);
+    (0..values.len())
+        .map(|i| {
+            let finite: Vec<f32> = values[i.saturating_sub(window - 1)..=i]
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            if finite.is_empty() {
+                f32::NAN
+            } else {
+                finite.iter().sum::<f32>() / finite.len() as f32
+            }
+        })
+        .collect()
+}
+
+/// The loss of every training batch (light) with its moving average (dark), to see the noise of
+/// mini-batch training. Batches are numbered from 1 across epochs.
+///
+/// ```
+/// # use snackml::{display::plot_batch_loss, model::History};
+/// let h = History { batch_loss: vec![2.0, 1.5, 1.7, 1.2], ..History::default() };
+/// assert_eq!(plot_batch_loss(&h).count("<svg"), 1);
+/// ```
+pub fn plot_batch_loss(history: &History) -> Html {
+    let losses = &history.batch_loss;
+    if losses.is_empty() {
+        return Html::text("(no batch losses recorded)");
+    }
+    let xs: Vec<f32> = (1..=losses.len()).map(|i| i as f32).collect();
+    let window = (losses.len() / 20).max(1);
+    let light = Series {
+        name: "batch loss".into(),
+        xs: xs.clone(),
+        ys: losses.clone(),
+        color: plotters::style::RGBColor(158, 202, 225),
+        markers: losses.len() <= 30,
+        width: 1,
+    };
+    let smooth = Series {
+        name: format!("average of {window}"),
+        xs,
+        ys: moving_average(losses, window),
+        color: PALETTE[0],
+        markers: false,
+        width: 2,
+    };
+    let mut chart = LineChart::new("Loss per batch")
+        .labels("batch", "loss")
+        .styled_series(light);
+    if window > 1 {
+        chart = chart.styled_series(smooth);
+    }
+    chart.size(640, 300).to_html()
+}
+
+/// A number with 4 decimals, or "–" when it is missing.
+fn cell(value: Option<&f32>) -> String {
+    value.map_or_else(|| "–".to_string(), |v| format!("{v:.4}"))
+}
+
+/// A small table of the last epoch's numbers (loss, accuracy, validation, seconds).
+pub fn last_epoch_table(history: &History) -> Html {
+    let Some(&epoch) = history.epoch.last() else {
+        return Html::text("(no epochs recorded)");
+    };
+    let mut rows = vec![
+        ("loss", cell(history.loss.last())),
+        ("accuracy", cell(history.accuracy.last())),
+    ];
+    if !history.val_loss.is_empty() || !history.val_accuracy.is_empty() {
+        rows.push(("val_loss", cell(history.val_loss.last())));
+        rows.push(("val_accuracy", cell(history.val_accuracy.last())));
+    }
+    if let Some(s) = history.seconds.last() {
+        rows.push(("seconds", format!("{s:.1}")));
+    }
+    let header: String = rows
+        .iter()
+        .map(|(name, _)| format!("<th>{name}</th>"))
+        .collect();
+    let values: String = rows.iter().map(|(_, v)| format!("<td>{v}</td>")).collect();
+    Html::new(format!(
+        "<table><tr><th>epoch</th>{header}</tr><tr><td>{epoch} of {}</td>{values}</tr></table>",
+        history.len()
+    ))
+}
+
+impl History {
+    /// Shows the loss and accuracy curves and the last epoch's numbers as a notebook cell's result
+    /// (evcxr), with the overfitting warning when validation accuracy has stalled for 3 epochs.
+    pub fn evcxr_display(&self) {
+        self.to_html().evcxr_display();
+    }
+
+    /// What [`History::evcxr_display`] shows, as [`Html`].
+    pub fn to_html(&self) -> Html {
+        let mut html = plot_history(self) + last_epoch_table(self);
+        if let Some(warning) = self.overfitting_warning(3) {
+            html += Html::new(format!(
+                "<p style=\"color:#b35900\">⚠ {}</p>",
+                escape(&warning)
+            ));
+        }
+        html
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history() -> History {
+        History {
+            epoch: vec![1, 2, 3],
+            loss: vec![2.0, f32::NAN, 1.0],
+            accuracy: vec![0.3, 0.4, 0.5],
+            val_loss: vec![2.1, 1.8, f32::INFINITY],
+            val_accuracy: vec![0.25, 0.35, 0.4],
+            batch_loss: vec![2.5, 2.0, f32::NAN, 1.5, 1.0],
+            seconds: vec![1.0, 1.1, 1.2],
+        }
+    }
+
+    #[test]
+    fn history_plot_has_two_charts_with_titles_and_legends() {
+        let html = plot_history(&history());
+        assert_eq!(html.count("<svg"), 2);
+        for text in ["Loss", "Accuracy", "training", "validation", "epoch"] {
+            assert!(html.as_str().contains(text), "missing {text}");
+        }
+    }
+
+    #[test]
+    fn empty_and_nan_histories_do_not_panic() {
+        assert_eq!(plot_history(&History::default()).count("<svg"), 0);
+        assert_eq!(plot_batch_loss(&History::default()).count("<svg"), 0);
+        let all_nan = History {
+            epoch: vec![1],
+            loss: vec![f32::NAN],
+            accuracy: vec![f32::NAN],
+            ..History::default()
+        };
+        assert_eq!(plot_history(&all_nan).count("<svg"), 2);
+        assert!(!history().to_html().is_error());
+        assert_eq!(plot_batch_loss(&history()).count("<svg"), 1);
+    }
+
+    #[test]
+    fn table_shows_the_last_epoch() {
+        let table = last_epoch_table(&history());
+        assert!(table.as_str().contains("3 of 3") && table.as_str().contains("0.4000"));
+    }
+
+    #[test]
+    fn moving_average_skips_nan() {
+        assert_eq!(
+            moving_average(&[1.0, f32::NAN, 3.0], 2),
+            vec![1.0, 1.0, 3.0]
+        );
+    }
+}
