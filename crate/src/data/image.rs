@@ -1,1 +1,331 @@
-//! (being written)
+//! The chapter's image functions: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`,
+//! and [`decode_image`], the byte decoder that the generator uses for every photo.
+//!
+//! A photo becomes a model input in four steps, as in Keras:
+//!
+//! 1. [`load_img`]: decode the file and resize it to `target_size = (height, width)`;
+//! 2. [`img_to_array`]: pixels as an `(H, W, 3)` array of `f32` in `0..=255`;
+//! 3. [`normalize_pixels`]: `x / 127.5 − 1`, so that 0 ↦ −1, 127.5 ↦ 0 and 255 ↦ 1;
+//! 4. [`expand_dims`]: add the batch axis, `(H, W, 3)` ↦ `(1, H, W, 3)`.
+//!
+//! ```
+//! use snackml::data::image::{expand_dims, img_to_array, normalize_pixels};
+//! let img = image::RgbImage::from_pixel(4, 2, image::Rgb([0, 255, 51])); // width 4, height 2
+//! let x = normalize_pixels(img_to_array(&img));
+//! assert_eq!(x.shape(), &[2, 4, 3]);
+//! assert_eq!(x[[0, 0, 0]], -1.0); // 0 / 127.5 - 1
+//! assert_eq!(x[[1, 3, 1]], 1.0); // 255 / 127.5 - 1
+//! assert!((x[[1, 3, 2]] - (-0.6)).abs() < 1e-6); // 51 / 127.5 - 1
+//! assert_eq!(expand_dims(x).shape(), &[1, 2, 4, 3]);
+//! ```
+//!
+//! ## Decoding, fast and sturdy
+//!
+//! [`decode_image`] never panics, whatever the bytes. Every image becomes 8-bit RGB: grayscale is
+//! copied to the three channels, 16-bit samples keep their high byte, alpha is dropped (as PIL's
+//! `convert("RGB")` does in Keras, so a transparent pixel shows its stored colour), and CMYK JPEGs
+//! become `R = (255 − C)(255 − K) / 255` (the same for G with M and B with Y). Images whose header
+//! announces more than [`MAX_PIXELS`] pixels are refused before any pixel memory is allocated.
+//!
+//! JPEG photos are decoded with `jpeg-decoder`, which can run the inverse DCT at 1/2, 1/4 or 1/8
+//! of the size: at 1/8 each 8×8 block becomes one pixel, the block's mean, which is both an exact
+//! area average and about 8× less work. When the target is smaller than the photo,
+//! [`ResizeFilter::Triangle`] decodes at the smallest such scale that still covers the target and
+//! resizes what is left. [`ResizeFilter::Nearest`] decodes at full size, to pick the same pixels as
+//! Keras. Other formats (PNG, BMP, TIFF, PPM, GIF) go through the `image` crate.
+
+use crate::{Error, Result, Tensor};
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage};
+use jpeg_decoder::PixelFormat;
+use ndarray::{Array3, Axis};
+use std::io::Cursor;
+use std::path::Path;
+
+/// The largest image accepted: 64 megapixels (2^26 pixels), a 8192 × 8192 photo. A header that
+/// announces more is refused before decoding (a "decompression bomb" cannot exhaust memory).
+pub const MAX_PIXELS: u64 = 1 << 26;
+
+/// The most bytes a decoder may allocate: [`MAX_PIXELS`] at 8 bytes a pixel (16-bit RGBA).
+const MAX_ALLOC: u64 = MAX_PIXELS * 8;
+
+/// How an image is resized to the target size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ResizeFilter {
+    /// Nearest neighbour, Keras's default (`interpolation="nearest"`): output pixel `x` copies
+    /// source pixel `floor((x + 0.5) · src / dst)`, as PIL does. JPEGs are decoded at full size so
+    /// that the pixels are the ones Keras picks. Downscaling a 256-pixel photo to 32 keeps one
+    /// pixel in 64 and throws the rest away, so small targets look noisy.
+    Nearest,
+    /// The default: a triangle (bilinear) filter whose width grows with the reduction, so each
+    /// output pixel is a weighted average of all the source pixels under it (PIL's `BILINEAR`,
+    /// `tf.image.resize(..., antialias=True)`). Chosen over a plain box average because it is as
+    /// smooth when downscaling and also interpolates smoothly when upscaling, where a box filter
+    /// degenerates to nearest. With it JPEGs are decoded at a reduced DCT scale, which is the
+    /// fast path.
+    #[default]
+    Triangle,
+}
+
+/// Loads an image file as RGB, resized to `target_size = (height, width)` if given, with the
+/// default [`ResizeFilter`] (Keras's `load_img(path, target_size=...)`).
+pub fn load_img(path: impl AsRef<Path>, target_size: Option<(u32, u32)>) -> Result<RgbImage> {
+    load_img_with(path, target_size, ResizeFilter::default())
+}
+
+/// [`load_img`] with a chosen resize filter (`ResizeFilter::Nearest` for Keras's pixels).
+pub fn load_img_with(
+    path: impl AsRef<Path>,
+    target_size: Option<(u32, u32)>,
+    filter: ResizeFilter,
+) -> Result<RgbImage> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::path(path, e))?;
+    decode_image(&bytes, target_size, filter).map_err(|message| Error::Image { path: path.to_path_buf(), message })
+}
+
+/// The pixels of an image as an `(height, width, 3)` array of `f32` in `0..=255`.
+pub fn img_to_array(img: &RgbImage) -> Array3<f32> {
+    let (width, height) = img.dimensions();
+    let values = img.as_raw().iter().map(|&v| f32::from(v)).collect();
+    Array3::from_shape_vec((height as usize, width as usize, 3), values)
+        .expect("an RgbImage holds exactly height × width × 3 bytes")
+}
+
+/// Scales pixels from `0..=255` to `-1..=1`: `x / 127.5 − 1`.
+///
+/// Usable as a preprocessing function:
+/// `ImageDataGenerator::new().preprocessing_function(normalize_pixels)`.
+pub fn normalize_pixels(x: Array3<f32>) -> Array3<f32> {
+    x.mapv_into(|v| v / 127.5 - 1.0)
+}
+
+/// Adds the batch axis: `(H, W, 3)` becomes `(1, H, W, 3)`, a batch of one for `predict`.
+pub fn expand_dims(x: Array3<f32>) -> Tensor {
+    x.insert_axis(Axis(0)).into_dyn()
+}
+
+/// The size of an encoded image from its header alone, as `(height, width)`, without decoding
+/// pixels. Errors for bytes that are not a supported image, a damaged header, a zero side or more
+/// than [`MAX_PIXELS`] pixels.
+pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32), String> {
+    guard_panics(|| {
+        let (width, height) = match image::guess_format(bytes) {
+            Ok(ImageFormat::Jpeg) => jpeg_header(bytes)?,
+            _ => reader(bytes)?.into_dimensions().map_err(|e| e.to_string())?,
+        };
+        check_size(width, height)?;
+        Ok((height, width))
+    })
+}
+
+/// Decodes an encoded image (JPEG, PNG, BMP, TIFF, PPM or GIF, recognised by its first bytes) to
+/// RGB, resized to `target_size = (height, width)` if given.
+///
+/// Never panics: corrupt, truncated, empty or non-image bytes give an `Err` with the reason, and
+/// so do images larger than [`MAX_PIXELS`] and a target with a zero side.
+pub fn decode_image(bytes: &[u8], target_size: Option<(u32, u32)>, filter: ResizeFilter) -> Result<RgbImage, String> {
+    if let Some((height, width)) = target_size {
+        if height == 0 || width == 0 {
+            return Err(format!("target size {height}×{width} has a zero side"));
+        }
+    }
+    // Only a Triangle resize may start from a smaller JPEG: Nearest must see every pixel.
+    let scale_hint = target_size.filter(|_| filter == ResizeFilter::Triangle);
+    let img = guard_panics(|| decode_rgb(bytes, scale_hint))?;
+    Ok(match target_size {
+        Some((height, width)) => resize(img, height, width, filter),
+        None => img,
+    })
+}
+
+/// Resizes to `height × width` (a no-op when the image already has that size).
+pub fn resize(img: RgbImage, height: u32, width: u32, filter: ResizeFilter) -> RgbImage {
+    if img.dimensions() == (width, height) {
+        return img;
+    }
+    match filter {
+        ResizeFilter::Nearest => resize_nearest(&img, height, width),
+        ResizeFilter::Triangle => image::imageops::resize(&img, width, height, FilterType::Triangle),
+    }
+}
+
+/// Nearest neighbour as PIL computes it: output `x` reads source `floor((x + 0.5) · src / dst)`.
+fn resize_nearest(img: &RgbImage, height: u32, width: u32) -> RgbImage {
+    let (src_w, src_h) = img.dimensions();
+    let pick =
+        |x: u32, src: u32, dst: u32| (((f64::from(x) + 0.5) * f64::from(src) / f64::from(dst)) as u32).min(src - 1);
+    let cols: Vec<u32> = (0..width).map(|x| pick(x, src_w, width)).collect();
+    RgbImage::from_fn(width, height, |x, y| *img.get_pixel(cols[x as usize], pick(y, src_h, height)))
+}
+
+/// Runs a decoder, turning a panic inside a third-party decoder into an `Err` (a last guard: the
+/// decoders are written not to panic, but the promise here is stronger).
+fn guard_panics<T>(decode: impl FnOnce() -> Result<T, String> + std::panic::UnwindSafe) -> Result<T, String> {
+    std::panic::catch_unwind(decode)
+        .unwrap_or_else(|_| Err("the decoder failed on these bytes (internal panic)".into()))
+}
+
+/// Refuses zero-sized images and images over [`MAX_PIXELS`].
+fn check_size(width: u32, height: u32) -> Result<(), String> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels == 0 {
+        Err(format!("the image is {width}×{height} pixels: it has no pixels"))
+    } else if pixels > MAX_PIXELS {
+        Err(format!("the image is {width}×{height} pixels, more than the limit of {MAX_PIXELS} pixels"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes to RGB at full size, or for a JPEG and `scale_hint = Some((height, width))`, at the
+/// smallest DCT scale whose size still covers that target.
+fn decode_rgb(bytes: &[u8], scale_hint: Option<(u32, u32)>) -> Result<RgbImage, String> {
+    if bytes.is_empty() {
+        return Err("the file is empty (0 bytes)".into());
+    }
+    match image::guess_format(bytes) {
+        Ok(ImageFormat::Jpeg) => match decode_jpeg(bytes, scale_hint) {
+            // Features jpeg-decoder lacks (arithmetic coding, ...): try the image crate's decoder.
+            Err(JpegFailure::Unsupported(reason)) => {
+                decode_with_image_crate(bytes).map_err(|e| format!("{reason}; {e}"))
+            }
+            Err(JpegFailure::Invalid(reason)) => Err(reason),
+            Ok(img) => Ok(img),
+        },
+        Ok(_) => decode_with_image_crate(bytes),
+        Err(_) => Err(not_an_image(bytes)),
+    }
+}
+
+/// Why bytes are not an image, with a hint for text files.
+fn not_an_image(bytes: &[u8]) -> String {
+    let texty = bytes.iter().take(512).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let hint = if texty { " (it looks like text)" } else { "" };
+    format!("not a recognised image format (JPEG, PNG, BMP, TIFF, PPM or GIF){hint}")
+}
+
+/// An image-crate reader over `bytes` with the format guessed from the first bytes.
+fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, String> {
+    ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())
+}
+
+/// Any format through the `image` crate: header checked first, then decoded under limits.
+fn decode_with_image_crate(bytes: &[u8]) -> Result<RgbImage, String> {
+    let (width, height) = reader(bytes)?.into_dimensions().map_err(|e| e.to_string())?;
+    check_size(width, height)?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_ALLOC);
+    let mut reader = reader(bytes)?;
+    reader.limits(limits);
+    let img: DynamicImage = reader.decode().map_err(|e| e.to_string())?;
+    Ok(img.to_rgb8())
+}
+
+/// A JPEG that jpeg-decoder refused: damaged, or using a feature it does not implement.
+enum JpegFailure {
+    Invalid(String),
+    Unsupported(String),
+}
+
+impl From<jpeg_decoder::Error> for JpegFailure {
+    fn from(e: jpeg_decoder::Error) -> Self {
+        match e {
+            jpeg_decoder::Error::Unsupported(_) => JpegFailure::Unsupported(e.to_string()),
+            _ => JpegFailure::Invalid(e.to_string()),
+        }
+    }
+}
+
+/// A JPEG's `(width, height)` from its header.
+fn jpeg_header(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.read_info().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("the JPEG has no frame header")?;
+    Ok((u32::from(info.width), u32::from(info.height)))
+}
+
+/// Decodes a JPEG, at a reduced DCT scale when `scale_hint` is much smaller than the photo.
+fn decode_jpeg(bytes: &[u8], scale_hint: Option<(u32, u32)>) -> Result<RgbImage, JpegFailure> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(MAX_ALLOC as usize);
+    decoder.read_info()?;
+    let info = decoder.info().ok_or_else(|| JpegFailure::Invalid("the JPEG has no frame header".into()))?;
+    check_size(info.width.into(), info.height.into()).map_err(JpegFailure::Invalid)?;
+    if let Some((height, width)) = scale_hint {
+        let (w, h) = dct_request(info.width, info.height, width, height);
+        decoder.scale(w, h)?;
+    }
+    let pixels = decoder.decode()?;
+    let info = decoder.info().ok_or_else(|| JpegFailure::Invalid("the JPEG has no frame header".into()))?;
+    jpeg_to_rgb(pixels, info.width.into(), info.height.into(), info.pixel_format).map_err(JpegFailure::Invalid)
+}
+
+/// The size to ask `Decoder::scale` for so that both sides cover the target.
+///
+/// A side of `n` pixels decodes to `ceil(n · s / 8)` at scale `s/8`. jpeg-decoder picks the
+/// smallest `s` where *either* side reaches the request, so we choose `s` ourselves (the smallest
+/// where *both* sides cover the target) and ask for exactly that size.
+fn dct_request(full_w: u16, full_h: u16, target_w: u32, target_h: u32) -> (u16, u16) {
+    let scaled = |n: u16, s: u32| (u32::from(n) * s).div_ceil(8);
+    let s =
+        [1, 2, 4, 8].into_iter().find(|&s| scaled(full_w, s) >= target_w && scaled(full_h, s) >= target_h).unwrap_or(8);
+    (scaled(full_w, s) as u16, scaled(full_h, s) as u16)
+}
+
+/// jpeg-decoder's output (gray, 16-bit gray, RGB or CMYK) as 8-bit RGB.
+fn jpeg_to_rgb(pixels: Vec<u8>, width: u32, height: u32, format: PixelFormat) -> Result<RgbImage, String> {
+    let expected = width as usize * height as usize * format.pixel_bytes();
+    if pixels.len() != expected {
+        return Err(format!("the JPEG decoded to {} bytes instead of {expected}", pixels.len()));
+    }
+    let rgb: Vec<u8> = match format {
+        PixelFormat::RGB24 => pixels,
+        PixelFormat::L8 => pixels.iter().flat_map(|&v| [v; 3]).collect(),
+        // Native-endian 16-bit samples: keep the high byte.
+        PixelFormat::L16 => {
+            pixels.chunks_exact(2).flat_map(|c| [(u16::from_ne_bytes([c[0], c[1]]) >> 8) as u8; 3]).collect()
+        }
+        PixelFormat::CMYK32 => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+    };
+    RgbImage::from_raw(width, height, rgb).ok_or_else(|| "the JPEG's pixels do not match its size".to_string())
+}
+
+/// One CMYK pixel (ink amounts, 255 = full ink) as RGB: `R = (255 − C)(255 − K) / 255`, ...
+fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
+    let k = 255 - u32::from(cmyk[3]);
+    let channel = |ink: u8| (((255 - u32::from(ink)) * k + 127) / 255) as u8;
+    [channel(cmyk[0]), channel(cmyk[1]), channel(cmyk[2])]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dct_request_covers_the_target_on_both_sides() {
+        // 256×426 (width × height) to 32×32: 1/8 gives 32×54, which covers 32×32.
+        assert_eq!(dct_request(256, 426, 32, 32), (32, 54));
+        // A wide target needs more width: 1/4 gives 64×107.
+        assert_eq!(dct_request(256, 426, 60, 32), (64, 107));
+        // A target larger than the photo keeps full size.
+        assert_eq!(dct_request(100, 80, 300, 300), (100, 80));
+    }
+
+    #[test]
+    fn cmyk_inks_become_rgb() {
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0]), [255, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[255, 0, 0, 0]), [0, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 255]), [0, 0, 0]);
+        assert_eq!(cmyk_to_rgb(&[0, 128, 0, 128]), [127, 63, 127]);
+    }
+
+    #[test]
+    fn nearest_picks_pils_pixels() {
+        // A 4-pixel row halved keeps source pixels floor(0.5 · 2) = 1 and floor(1.5 · 2) = 3.
+        let row = RgbImage::from_fn(4, 1, |x, _| image::Rgb([x as u8; 3]));
+        let half = resize_nearest(&row, 1, 2);
+        assert_eq!(half.get_pixel(0, 0)[0], 1);
+        assert_eq!(half.get_pixel(1, 0)[0], 3);
+    }
+}
