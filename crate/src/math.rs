@@ -50,9 +50,14 @@ pub fn sigmoid(x: f32) -> f32 {
     }
 }
 
-/// `relu(x) = max(0, x)`.
+/// `relu(x) = max(0, x)`. A NaN stays NaN (as in TensorFlow), so bad inputs show in the loss.
 pub fn relu(x: f32) -> f32 {
-    x.max(0.0)
+    // not `x.max(0.0)`: f32::max returns 0 for a NaN, silently hiding it
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
 }
 
 /// Row-wise softmax `softmax(z)ⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m)` with `m = maxₖ zₖ`.

@@ -241,6 +241,13 @@ impl Sequential {
             )));
         }
         match &self.input_shape {
+            Some(want) if x.shape() == want.as_slice() => {
+                return Err(Error::Shape(format!(
+                    "the model expects a batch of inputs of shape {}, got one input of shape {:?}: use expand_dims to make a batch of one",
+                    Self::shape_string(want),
+                    x.shape()
+                )))
+            }
             Some(want) if &x.shape()[1..] != want.as_slice() => {
                 return Err(Error::Shape(format!(
                     "the model expects inputs of shape {}, got {:?}",
