@@ -146,7 +146,7 @@ pub fn last_epoch_table(history: &History) -> Html {
         .collect();
     let values: String = rows.iter().map(|(_, v)| format!("<td>{v}</td>")).collect();
     Html::new(format!(
-        "<table><tr><th>epoch</th>{header}</tr><tr><td>{epoch} of {}</td>{values}</tr></table>",
+        "<table cellpadding=\"4\"><tr><th>epoch</th>{header}</tr><tr><td>{epoch} of {}</td>{values}</tr></table>",
         history.len()
     ))
 }

@@ -16,7 +16,8 @@ use ndarray::{Array3, Array4, ArrayD, ArrayView3, ArrayViewD, Axis, Ix3};
 /// The range the float pixel values are in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PixelRange {
-    /// Guess from the values (see the [module docs](self)).
+    /// Guess from the values: below 0 anywhere means `[-1, 1]`, else a maximum of at most 1
+    /// means `[0, 1]`, else `0..=255`.
     #[default]
     Auto,
     /// `0..=255`, as `img_to_array` gives.
