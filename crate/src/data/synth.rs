@@ -65,7 +65,7 @@ pub const SNACKS_CLASSES: [&str; 20] = [
 pub const SPLITS: [&str; 3] = ["train", "val", "test"];
 
 /// The file, inside a finished synthetic dataset, that records how it was made.
-pub const SYNTH_MARKER: &str = ".snackml-synth.json";
+pub const SYNTH_MARKER: &str = ".complete";
 
 /// Bumped whenever the drawings change, so that an older dataset on disk is redrawn.
 const GENERATOR_VERSION: u32 = 1;
@@ -216,6 +216,13 @@ pub fn write_synthetic_snacks(root: &Path, options: &SynthOptions) -> Result<Syn
     }
     written?;
     Ok(summary(true))
+}
+
+/// The options of the finished synthetic dataset in `root`, whatever they are (None when there
+/// is none, it is damaged or incomplete, or older drawings made it).
+pub fn existing_options(root: &Path) -> Option<SynthOptions> {
+    let marker = read_marker(root)?;
+    is_complete(root, &marker.options).then_some(marker.options)
 }
 
 /// True when `root` holds a finished synthetic dataset made with `options` by this version of
