@@ -1,8 +1,8 @@
 //! The synthetic snacks dataset: deterministic, complete, decodable, and safe to interrupt.
 
 use snackml::data::synth::{
-    class_index, contact_sheet, is_complete, render_snack, write_synthetic_snacks, SynthOptions,
-    SNACKS_CLASSES, SPLITS, SYNTH_MARKER,
+    class_index, contact_sheet, is_complete, render_snack, write_synthetic_snacks, SynthOptions, SNACKS_CLASSES,
+    SPLITS, SYNTH_MARKER,
 };
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,13 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Small options so that each test draws only a few hundred tiny images.
 fn small(seed: u64) -> SynthOptions {
-    SynthOptions {
-        seed,
-        image_size: 32,
-        train_per_class: 3,
-        val_per_class: 1,
-        test_per_class: 2,
-    }
+    SynthOptions { seed, image_size: 32, train_per_class: 3, val_per_class: 1, test_per_class: 2 }
 }
 
 /// Every file under `root` (relative path → bytes).
@@ -29,10 +23,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                files.insert(
-                    path.strip_prefix(root).unwrap().to_path_buf(),
-                    fs::read(&path).unwrap(),
-                );
+                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), fs::read(&path).unwrap());
             }
         }
     }
@@ -42,11 +33,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b, c) = (
-        tmp.path().join("a"),
-        tmp.path().join("b"),
-        tmp.path().join("c"),
-    );
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
     write_synthetic_snacks(&a, &small(5)).unwrap();
     write_synthetic_snacks(&b, &small(5)).unwrap();
     write_synthetic_snacks(&c, &small(6)).unwrap();
@@ -64,10 +51,7 @@ fn layout_counts_and_every_image_decodes() {
     let options = small(1);
     let summary = write_synthetic_snacks(&root, &options).unwrap();
     assert!(summary.generated);
-    assert_eq!(
-        (summary.classes, summary.train, summary.val, summary.test),
-        (20, 60, 20, 40)
-    );
+    assert_eq!((summary.classes, summary.train, summary.val, summary.test), (20, 60, 20, 40));
     assert!(summary
         .to_string()
         .starts_with("Wrote 120 synthetic snack images (60 train, 20 val, 40 test; 20 classes)"));
@@ -80,10 +64,8 @@ fn layout_counts_and_every_image_decodes() {
         classes.sort();
         assert_eq!(classes, SNACKS_CLASSES.to_vec(), "class folders of {split}");
         for class in SNACKS_CLASSES {
-            let files: Vec<PathBuf> = fs::read_dir(root.join(split).join(class))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
+            let files: Vec<PathBuf> =
+                fs::read_dir(root.join(split).join(class)).unwrap().map(|e| e.unwrap().path()).collect();
             assert_eq!(files.len(), per_class, "{split}/{class}");
             for file in files {
                 assert_eq!(file.extension().unwrap(), "jpg");
@@ -99,19 +81,8 @@ fn layout_counts_and_every_image_decodes() {
 #[test]
 fn default_options_are_the_documented_counts() {
     let o = SynthOptions::default();
-    assert_eq!(
-        (
-            o.image_size,
-            o.train_per_class,
-            o.val_per_class,
-            o.test_per_class
-        ),
-        (96, 100, 25, 25)
-    );
-    assert_eq!(
-        o.per_class().map(|n| n * SNACKS_CLASSES.len()),
-        [2000, 500, 500]
-    );
+    assert_eq!((o.image_size, o.train_per_class, o.val_per_class, o.test_per_class), (96, 100, 25, 25));
+    assert_eq!(o.per_class().map(|n| n * SNACKS_CLASSES.len()), [2000, 500, 500]);
 }
 
 #[test]
@@ -123,14 +94,8 @@ fn a_second_run_with_the_same_options_does_nothing() {
     let before = fs::metadata(&probe).unwrap().modified().unwrap();
     let summary = write_synthetic_snacks(&root, &small(2)).unwrap();
     assert!(!summary.generated);
-    assert!(summary
-        .to_string()
-        .starts_with("Synthetic snacks already complete"));
-    assert_eq!(
-        fs::metadata(&probe).unwrap().modified().unwrap(),
-        before,
-        "the image was rewritten"
-    );
+    assert!(summary.to_string().starts_with("Synthetic snacks already complete"));
+    assert_eq!(fs::metadata(&probe).unwrap().modified().unwrap(), before, "the image was rewritten");
 }
 
 #[test]
@@ -138,23 +103,13 @@ fn other_options_replace_an_older_synthetic_dataset() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("synth");
     write_synthetic_snacks(&root, &small(2)).unwrap();
-    let bigger = SynthOptions {
-        train_per_class: 4,
-        ..small(2)
-    };
+    let bigger = SynthOptions { train_per_class: 4, ..small(2) };
     assert!(!is_complete(&root, &bigger));
     assert!(write_synthetic_snacks(&root, &bigger).unwrap().generated);
     assert!(is_complete(&root, &bigger) && !is_complete(&root, &small(2)));
     assert_eq!(fs::read_dir(root.join("train/apple")).unwrap().count(), 4);
-    let leftovers: Vec<_> = fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        leftovers,
-        vec![std::ffi::OsString::from("synth")],
-        "working folders left behind"
-    );
+    let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("synth")], "working folders left behind");
 }
 
 #[test]
@@ -194,9 +149,7 @@ fn a_folder_that_is_not_a_synthetic_dataset_is_left_alone() {
     let root = tmp.path().join("photos");
     fs::create_dir_all(&root).unwrap();
     fs::write(root.join("mine.txt"), b"keep me").unwrap();
-    let err = write_synthetic_snacks(&root, &small(1))
-        .unwrap_err()
-        .to_string();
+    let err = write_synthetic_snacks(&root, &small(1)).unwrap_err().to_string();
     assert!(err.contains("not a synthetic snacks dataset"), "{err}");
     assert_eq!(fs::read(root.join("mine.txt")).unwrap(), b"keep me");
     assert_eq!(fs::read_dir(&root).unwrap().count(), 1);
@@ -214,27 +167,12 @@ fn a_folder_that_is_not_a_synthetic_dataset_is_left_alone() {
 fn bad_options_are_errors_not_panics() {
     let tmp = tempfile::tempdir().unwrap();
     for bad in [
-        SynthOptions {
-            image_size: 4,
-            ..small(1)
-        },
-        SynthOptions {
-            image_size: 100_000,
-            ..small(1)
-        },
-        SynthOptions {
-            train_per_class: 0,
-            ..small(1)
-        },
-        SynthOptions {
-            test_per_class: usize::MAX,
-            ..small(1)
-        },
+        SynthOptions { image_size: 4, ..small(1) },
+        SynthOptions { image_size: 100_000, ..small(1) },
+        SynthOptions { train_per_class: 0, ..small(1) },
+        SynthOptions { test_per_class: usize::MAX, ..small(1) },
     ] {
-        assert!(
-            write_synthetic_snacks(&tmp.path().join("x"), &bad).is_err(),
-            "{bad:?}"
-        );
+        assert!(write_synthetic_snacks(&tmp.path().join("x"), &bad).is_err(), "{bad:?}");
     }
     assert!(!tmp.path().join("x").exists());
     assert!(render_snack(20, 32, 1).is_err());
@@ -247,28 +185,15 @@ fn classes_and_contact_sheet() {
     assert_eq!(class_index("pizza"), None);
     let mut sorted = SNACKS_CLASSES;
     sorted.sort();
-    assert_eq!(
-        sorted, SNACKS_CLASSES,
-        "flow_from_directory numbers classes in sorted order"
-    );
+    assert_eq!(sorted, SNACKS_CLASSES, "flow_from_directory numbers classes in sorted order");
     let sheet = contact_sheet(&small(1), 3).unwrap();
     assert_eq!(sheet.dimensions(), (3 * 34, 20 * 34));
     // The sheet shows the very images written to train/ (up to JPEG loss).
     let tmp = tempfile::tempdir().unwrap();
     write_synthetic_snacks(tmp.path(), &small(1)).unwrap();
-    let written = image::open(tmp.path().join("train/banana/0002.jpg"))
-        .unwrap()
-        .to_rgb8();
+    let written = image::open(tmp.path().join("train/banana/0002.jpg")).unwrap().to_rgb8();
     let tile = image::imageops::crop_imm(&sheet, 2 * 34, 34, 32, 32).to_image();
-    let diff: f64 = written
-        .as_raw()
-        .iter()
-        .zip(tile.as_raw())
-        .map(|(a, b)| (*a as f64 - *b as f64).abs())
-        .sum::<f64>()
+    let diff: f64 = written.as_raw().iter().zip(tile.as_raw()).map(|(a, b)| (*a as f64 - *b as f64).abs()).sum::<f64>()
         / written.as_raw().len() as f64;
-    assert!(
-        diff < 8.0,
-        "the sheet's tile differs from the file by {diff:.1} on average"
-    );
+    assert!(diff < 8.0, "the sheet's tile differs from the file by {diff:.1} on average");
 }
