@@ -5,8 +5,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use proptest::prelude::*;
 use snackml::data::image::{
-    decode_image, expand_dims, img_to_array, load_img, load_img_with, normalize_pixels, probe_image, ResizeFilter,
-    MAX_PIXELS,
+    decode_image, expand_dims, img_to_array, load_img, load_img_with, normalize_pixels, probe_image, resize,
+    ResizeFilter, MAX_PIXELS,
 };
 use snackml::Error;
 use std::io::Cursor;
@@ -239,6 +239,15 @@ fn dct_scaled_jpeg_matches_a_full_decode() {
         let diff = mean_abs_diff(&fast, &slow);
         assert!(diff < 2.0, "{h}×{w}: the DCT-scaled decode differs by {diff:.2} on average");
     }
+    // Without DCT scaling (PNG), the triangle resize agrees with the image crate's.
+    let picture = photo(300, 200);
+    let png = encode(DynamicImage::ImageRgb8(picture.clone()), ImageFormat::Png);
+    for (h, w) in [(32, 32), (150, 250), (400, 500)] {
+        let ours = decode_image(&png, Some((h, w)), ResizeFilter::Triangle).unwrap();
+        let theirs = image::imageops::resize(&picture, w, h, image::imageops::FilterType::Triangle);
+        let diff = mean_abs_diff(&ours, &theirs);
+        assert!(diff < 1.0, "{h}×{w}: the triangle resize differs by {diff:.2} on average");
+    }
 }
 
 #[test]
@@ -329,24 +338,21 @@ fn measure_decoding_speed() {
             files.push(std::fs::read(f.unwrap().path()).unwrap());
         }
     }
-    let run = |name: &str, decode: &(dyn Fn(&[u8]) -> RgbImage + Sync)| {
+    let run = |name: &str, size: u32, decode: &(dyn Fn(&[u8]) -> RgbImage + Sync)| {
         let start = std::time::Instant::now();
-        let n = files.par_iter().map(|b| decode(b).width() as usize).filter(|&w| w == 32).count();
+        let n = files.par_iter().map(|b| decode(b).width()).filter(|&w| w == size).count();
         let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{name}: {n} images in {secs:.2} s = {:.0} images/s ({} threads)",
-            n as f64 / secs,
-            rayon::current_num_threads()
-        );
+        println!("{name}: {n} images in {secs:.2} s = {:.0} images/s", n as f64 / secs);
     };
+    println!("food10 train, {} threads:", rayon::current_num_threads());
     let scaled = |b: &[u8]| decode_image(b, Some((32, 32)), ResizeFilter::Triangle).unwrap();
-    let full = |b: &[u8]| {
-        let img = decode_image(b, None, ResizeFilter::Triangle).unwrap();
-        image::imageops::resize(&img, 32, 32, image::imageops::FilterType::Triangle)
-    };
+    let unscaled =
+        |b: &[u8]| resize(decode_image(b, None, ResizeFilter::Triangle).unwrap(), 32, 32, ResizeFilter::Triangle);
     let nearest = |b: &[u8]| decode_image(b, Some((32, 32)), ResizeFilter::Nearest).unwrap();
-    run("warm-up", &scaled);
-    run("DCT-scaled + Triangle", &scaled);
-    run("full decode + Triangle", &full);
-    run("full decode + Nearest (Keras)", &nearest);
+    let keras_default = |b: &[u8]| decode_image(b, Some((256, 256)), ResizeFilter::Triangle).unwrap();
+    run("warm-up", 32, &scaled);
+    run("32x32, DCT-scaled decode + Triangle (default)", 32, &scaled);
+    run("32x32, full decode + Triangle (no DCT scaling)", 32, &unscaled);
+    run("32x32, full decode + Nearest (Keras's pixels)", 32, &nearest);
+    run("256x256, full decode + Triangle (Keras's default size)", 256, &keras_default);
 }
