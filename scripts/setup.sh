@@ -37,8 +37,15 @@ if ! jupyter kernelspec list 2>/dev/null | grep -qE '^\s*rust\s'; then
 fi
 
 # 3. Where evcxr builds: one persistent folder, so restarts and later notebooks reuse compiled crates.
-export EVCXR_TMPDIR="${EVCXR_TMPDIR:-$ROOT/.cache/evcxr}"
+#    Outside the repository: inside it, cargo would take evcxr's project for a stray workspace member.
+export EVCXR_TMPDIR="${EVCXR_TMPDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/snackml/evcxr}"
 mkdir -p "$EVCXR_TMPDIR"
+#    evcxr links each cell against Rust's libstd dynamically and finds it through an rpath that cargo
+#    computes one folder off when EVCXR_TMPDIR and the toolchain share a parent (both under $HOME, say):
+#    the cell then fails with "dlopen failed". Putting the toolchain's lib folder on the library path
+#    makes the lookup independent of where the folder is.
+RUST_LIBDIR="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/lib"
+export LD_LIBRARY_PATH="$RUST_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 # 4. The embedded default dataset.
 if [ ! -f "$ROOT/data/synth/.complete" ] && [ ! -f "$ROOT/data/snacks/.complete" ]; then

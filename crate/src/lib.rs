@@ -27,6 +27,7 @@ pub use error::{Error, Result};
 // Re-exported so a notebook needs only `:dep snackml` (one compile of one version of each).
 pub use image;
 pub use ndarray;
+pub use rand;
 
 /// Tensors are `f32` arrays of any rank, batch first, images in NHWC order.
 pub type Tensor = ndarray::ArrayD<f32>;

@@ -14,12 +14,14 @@
 //! # Ok::<(), snackml::Error>(())
 //! ```
 
+mod checks;
 mod fit;
 mod history;
 mod progress;
 mod save;
 mod summary;
 
+pub use checks::initial_loss_check;
 pub use history::History;
 pub use progress::{format_metrics, per_step, Progress, Verbose};
 pub use summary::Summary;
