@@ -311,6 +311,31 @@ fn streaming_gives_the_same_batches_as_the_cache() {
     assert_eq!(total, 13);
 }
 
+#[test]
+fn streaming_and_cache_give_identical_batches_in_order() {
+    let dir = numbered(23);
+    for shuffle in [true, false] {
+        let options = FlowOptions::new().target_size(4, 4).batch_size(5).shuffle(shuffle).seed(3).verbose(false);
+        let mut cached = ImageDataGenerator::new().flow_from_directory(dir.path(), options.clone()).unwrap();
+        let mut streamed = ImageDataGenerator::new().flow_from_directory(dir.path(), options.cache_budget(0)).unwrap();
+        assert!(cached.is_cached() && !streamed.is_cached());
+        for _ in 0..3 {
+            // In order, so each batch after the first comes from the background prefetch.
+            for i in 0..cached.len() {
+                let (a, b) = (cached.get(i).unwrap(), streamed.get(i).unwrap());
+                assert_eq!(a.x, b.x, "batch {i}");
+                assert_eq!(a.y, b.y, "batch {i}");
+            }
+            cached.on_epoch_end();
+            streamed.on_epoch_end();
+        }
+        // Asking for the same batch twice, or skipping ahead, still gives the right batch.
+        for i in [2, 2, 0, 4, 1] {
+            assert_eq!(cached.get(i).unwrap().x, streamed.get(i).unwrap().x, "batch {i}");
+        }
+    }
+}
+
 /// `(filename, pixels, label)` of each sample of a batch; a dropped sample shortens the batch, so
 /// samples are matched to their files through the pixels' order only when nothing was dropped.
 fn batch_samples(batch: &Batch, ids: &[usize], filenames: &[String]) -> Vec<(String, Vec<u32>, usize)> {

@@ -233,7 +233,6 @@ pub struct DirectoryIterator {
     class_mode: ClassMode,
     order: Vec<usize>,
     rng: Option<StdRng>,
-    epoch: u64,
     store: Store,
 }
 
@@ -258,7 +257,6 @@ enum Store {
 
 /// A batch being decoded in the background.
 struct Prefetch {
-    epoch: u64,
     index: usize,
     result: Receiver<Vec<(usize, Decoded)>>,
 }
@@ -341,7 +339,6 @@ impl DirectoryIterator {
             class_mode: options.class_mode,
             order,
             rng,
-            epoch: 0,
             store,
         })
     }
@@ -400,7 +397,7 @@ impl DirectoryIterator {
             return Vec::new();
         };
         let ready = match prefetch.take() {
-            Some(p) if p.epoch == self.epoch && p.index == index => p.result.recv().ok(),
+            Some(p) if p.index == index => p.result.recv().ok(),
             _ => None,
         };
         let wanted: Vec<usize> = ids.into_iter().filter(|&i| !dropped[i]).collect();
@@ -423,7 +420,7 @@ impl DirectoryIterator {
             // The receiver may be gone (a different batch was asked for): nothing to do then.
             let _ = sender.send(images.decode_all(&ids));
         });
-        *prefetch = Some(Prefetch { epoch: self.epoch, index, result });
+        *prefetch = Some(Prefetch { index, result });
     }
 
     /// Reports and drops the images that failed; returns the ids and pixels of the others.
@@ -498,7 +495,7 @@ impl Sequence for DirectoryIterator {
         if let Some(rng) = &mut self.rng {
             self.order.shuffle(rng);
         }
-        self.epoch += 1;
+        // The new epoch's first batch; this replaces (and so discards) any prefetch of the old order.
         self.start_prefetch(0);
     }
 
