@@ -1,1 +1,543 @@
-//! (being written)
+//! Fetching the real snacks dataset (feature `download`).
+//!
+//! The snacks photos (Matthijs Hollemans, CC BY 4.0, from Google Open Images) live on the
+//! Hugging Face hub in the dataset repository `Matthijs/snacks`, as one zip archive,
+//! `images.zip` (about 110 MB), beside the `datasets` loading script `snacks.py`. The archive
+//! holds the `train/`, `val/` and `test/` folders with one folder per class: the layout
+//! `flow_from_directory` reads, so the whole job is download, unpack, verify:
+//!
+//! 1. **download** `{base_url}/images.zip` into `data/snacks.zip.partial`, with a progress bar in a
+//!    terminal (plain lines otherwise). An interrupted download is **resumed** with an HTTP
+//!    `Range` request, and a dropped connection is retried a few times;
+//! 2. **unpack** the image files into a hidden working folder beside `data/snacks/`, wherever the
+//!    `train/`, `val/` and `test/` folders sit inside the archive;
+//! 3. **verify** the class folders and the image counts (4,838 / 955 / 952 in 20 classes), write the
+//!    [`REAL_MARKER`] file, and only then rename the folder to `data/snacks/` and delete the archive.
+//!
+//! A damaged archive or wrong counts are refused and leave nothing behind (the next try starts
+//! over). The base URL and the expected counts are options, so tests can serve a small archive
+//! from a local server.
+
+use super::datasets::{read_real_marker, RealMarker, REAL_MARKER, REAL_SNACKS_COUNTS};
+use super::synth::SPLITS;
+use crate::{Error, Result};
+use std::collections::BTreeSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where the real dataset is downloaded from: the `resolve/main` folder of the hub repository.
+pub const SNACKS_BASE_URL: &str = "https://huggingface.co/datasets/Matthijs/snacks/resolve/main";
+
+/// The archive in that folder that holds the images.
+pub const SNACKS_ARCHIVE: &str = "images.zip";
+
+/// How progress is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProgressStyle {
+    /// A bar when standard error is a terminal, plain lines otherwise.
+    #[default]
+    Auto,
+    /// A bar redrawn in place on standard error.
+    Bar,
+    /// A line on standard output every 10%.
+    Lines,
+    /// Nothing.
+    Silent,
+}
+
+/// Where to download from and what to expect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadOptions {
+    /// The folder URL the archive is in (no trailing slash needed).
+    pub base_url: String,
+    /// The archive's file name in that folder.
+    pub archive: String,
+    /// Images expected in train, val and test.
+    pub expected_counts: [usize; 3],
+    /// Class folders expected in each split.
+    pub expected_classes: usize,
+    /// How many times a dropped or failed transfer is resumed before giving up.
+    pub retries: usize,
+    /// How progress is shown.
+    pub progress: ProgressStyle,
+}
+
+impl Default for DownloadOptions {
+    /// The real snacks dataset from the Hugging Face hub: 4,838 / 955 / 952 images, 20 classes.
+    fn default() -> Self {
+        DownloadOptions {
+            base_url: SNACKS_BASE_URL.into(),
+            archive: SNACKS_ARCHIVE.into(),
+            expected_counts: REAL_SNACKS_COUNTS,
+            expected_classes: 20,
+            retries: 3,
+            progress: ProgressStyle::Auto,
+        }
+    }
+}
+
+impl DownloadOptions {
+    /// The archive's full URL.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.base_url.trim_end_matches('/'), self.archive)
+    }
+}
+
+/// What [`download_snacks`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadSummary {
+    /// The dataset folder.
+    pub path: PathBuf,
+    /// False when a complete, verified dataset was already there (nothing was fetched).
+    pub downloaded: bool,
+    /// Bytes fetched over the network by this call.
+    pub bytes_fetched: u64,
+    /// Bytes of an earlier partial download that were kept and resumed from.
+    pub resumed_from: u64,
+    /// Images per split (train, val, test).
+    pub counts: [usize; 3],
+    /// Class folders per split.
+    pub classes: usize,
+}
+
+impl std::fmt::Display for DownloadSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [train, val, test] = self.counts;
+        let what = format!("{train} train, {val} val, {test} test images in {} classes", self.classes);
+        if self.downloaded {
+            write!(f, "Downloaded the snacks dataset to {} ({what})", self.path.display())
+        } else {
+            write!(f, "The snacks dataset is already complete at {} ({what})", self.path.display())
+        }
+    }
+}
+
+/// Downloads, unpacks and verifies the snacks dataset into `out` (normally `data/snacks`), or
+/// does nothing when a complete one is already there. See the module docs for the steps.
+pub fn download_snacks(out: &Path, options: &DownloadOptions) -> Result<DownloadSummary> {
+    if let Some(marker) = read_real_marker(out) {
+        return Ok(DownloadSummary {
+            path: out.to_path_buf(),
+            downloaded: false,
+            bytes_fetched: 0,
+            resumed_from: 0,
+            counts: marker.counts,
+            classes: marker.classes.len(),
+        });
+    }
+    check_out_folder(out)?;
+    let parent = parent_of(out);
+    fs::create_dir_all(&parent).map_err(|e| Error::path(&parent, format!("cannot create the folder: {e}")))?;
+    let partial = partial_path(out);
+    let (fetched, resumed_from) = fetch_with_retries(&options.url(), &partial, options)?;
+    let unpacked = unpack_and_verify(&partial, out, options);
+    // Whatever the outcome, the archive has served: a bad one must not be resumed from.
+    let _ = fs::remove_file(&partial);
+    let marker = unpacked?;
+    Ok(DownloadSummary {
+        path: out.to_path_buf(),
+        downloaded: true,
+        bytes_fetched: fetched,
+        resumed_from,
+        counts: marker.counts,
+        classes: marker.classes.len(),
+    })
+}
+
+/// The file the archive is downloaded into: `snacks.zip.partial` beside `out`.
+pub fn partial_path(out: &Path) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snacks".into());
+    parent_of(out).join(format!("{name}.zip.partial"))
+}
+
+/// Refuses an `out` that exists and is anything but an empty folder (it is not ours to replace).
+fn check_out_folder(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let empty = out.is_dir() && fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if empty {
+        return Ok(());
+    }
+    Err(Error::path(
+        out,
+        format!("exists and is not a complete snacks download (no {REAL_MARKER}): remove it or choose another folder"),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downloading
+
+/// How one transfer attempt failed.
+enum Failure {
+    /// Worth resuming (connection dropped, server error, timeout).
+    Transient(String),
+    /// Not worth retrying (not found, forbidden, local disk error, ...).
+    Fatal(Error),
+}
+
+/// Fetches `url` into `partial`, resuming after each transient failure up to `retries` times.
+/// Returns (bytes fetched now, bytes that were already there).
+fn fetch_with_retries(url: &str, partial: &Path, options: &DownloadOptions) -> Result<(u64, u64)> {
+    let resumed_from = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
+    let agent = agent();
+    let mut fetched = 0;
+    let mut attempt = 0;
+    loop {
+        match fetch_once(&agent, url, partial, options.progress, &mut fetched) {
+            Ok(()) => return Ok((fetched, resumed_from)),
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Transient(message)) if attempt < options.retries => {
+                attempt += 1;
+                eprintln!("{message}: resuming (try {attempt} of {})", options.retries);
+                std::thread::sleep(Duration::from_millis(500 * attempt as u64));
+            }
+            Err(Failure::Transient(message)) => {
+                let have = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
+                return Err(Error::Download(format!(
+                    "{message}. {have} bytes are kept in {}: run the download again to resume",
+                    partial.display()
+                )));
+            }
+        }
+    }
+}
+
+/// An HTTP client: status codes are answers (not errors), timeouts for stalled servers.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .user_agent(concat!("snackml/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// One request: from byte `len(partial)` on if something is there, else from the start.
+fn fetch_once(
+    agent: &ureq::Agent,
+    url: &str,
+    partial: &Path,
+    progress: ProgressStyle,
+    fetched: &mut u64,
+) -> std::result::Result<(), Failure> {
+    let have = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
+    let mut request = agent.get(url).header("Accept-Encoding", "identity");
+    if have > 0 {
+        request = request.header("Range", format!("bytes={have}-"));
+    }
+    let response = request.call().map_err(|e| classify(url, e))?;
+    let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (start, total) = match status {
+        200 => (0, header("content-length").and_then(|v| v.trim().parse::<u64>().ok())),
+        206 => match header("content-range").as_deref().and_then(parse_content_range) {
+            Some((start, total)) if start == have => (start, total),
+            _ => return Err(Failure::Transient(format!("{url}: the server resumed at the wrong place"))),
+        },
+        // Asked for bytes past the end: the file was already whole.
+        416 if have > 0 => return Ok(()),
+        500..=599 | 408 | 429 => return Err(Failure::Transient(format!("{url}: HTTP {status}"))),
+        _ => return Err(Failure::Fatal(Error::Download(format!("{url}: HTTP {status}")))),
+    };
+    let mut file = open_at(partial, start).map_err(Failure::Fatal)?;
+    let mut bar = Progress::new(progress, start, total);
+    let mut body = response.into_body().into_reader();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut position = start;
+    loop {
+        let n = match body.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                bar.finish();
+                return Err(Failure::Transient(format!("the connection broke after {position} bytes: {e}")));
+            }
+        };
+        file.write_all(&buffer[..n]).map_err(|e| Failure::Fatal(Error::path(partial, format!("cannot write: {e}"))))?;
+        position += n as u64;
+        *fetched += n as u64;
+        bar.update(position);
+    }
+    bar.finish();
+    file.sync_all().map_err(|e| Failure::Fatal(Error::path(partial, format!("cannot write: {e}"))))?;
+    match total {
+        Some(total) if position != total => {
+            Err(Failure::Transient(format!("the connection closed after {position} of {total} bytes")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Network trouble is worth another try; a malformed URL or a refused TLS certificate is not.
+fn classify(url: &str, e: ureq::Error) -> Failure {
+    let message = format!("cannot fetch {url}: {e}");
+    match e {
+        ureq::Error::Io(_)
+        | ureq::Error::Timeout(_)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::Protocol(_)
+        | ureq::Error::BodyStalled => Failure::Transient(message),
+        _ => Failure::Fatal(Error::Download(message)),
+    }
+}
+
+/// `partial` opened for writing at byte `start` (truncated there).
+fn open_at(partial: &Path, start: u64) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(partial)
+        .map_err(|e| Error::path(partial, format!("cannot open for writing: {e}")))?;
+    file.set_len(start).map_err(|e| Error::path(partial, format!("cannot truncate: {e}")))?;
+    Ok(file)
+}
+
+/// `bytes START-END/TOTAL` → (START, Some(TOTAL)); `TOTAL` may be `*` (unknown).
+fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (range, total) = rest.split_once('/')?;
+    let start = range.split_once('-')?.0.trim().parse().ok()?;
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((start, total))
+}
+
+/// Download progress: a bar redrawn in place, lines every 10%, or nothing.
+struct Progress {
+    style: ProgressStyle,
+    total: Option<u64>,
+    started: Instant,
+    start_bytes: u64,
+    position: u64,
+    last_draw: Option<Instant>,
+    last_tenth: u64,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(style: ProgressStyle, start_bytes: u64, total: Option<u64>) -> Progress {
+        let style = match style {
+            ProgressStyle::Auto if std::io::stderr().is_terminal() => ProgressStyle::Bar,
+            ProgressStyle::Auto => ProgressStyle::Lines,
+            s => s,
+        };
+        if style == ProgressStyle::Lines && start_bytes > 0 {
+            println!("Resuming the download at {}", megabytes(start_bytes));
+        }
+        let last_tenth = total.map_or(0, |t| start_bytes * 10 / t.max(1));
+        Progress {
+            style,
+            total,
+            started: Instant::now(),
+            start_bytes,
+            position: start_bytes,
+            last_draw: None,
+            last_tenth,
+            drawn: false,
+        }
+    }
+
+    fn update(&mut self, position: u64) {
+        self.position = position;
+        match self.style {
+            ProgressStyle::Bar if self.last_draw.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) => {
+                self.draw_bar(position);
+            }
+            ProgressStyle::Lines => {
+                let tenth = self.total.map_or(position / (10 << 20), |t| position * 10 / t.max(1));
+                if tenth > self.last_tenth {
+                    self.last_tenth = tenth;
+                    println!("{}", self.describe(position));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn draw_bar(&mut self, position: u64) {
+        const WIDTH: usize = 30;
+        let filled = self.total.map_or(0, |t| (position as f64 / t.max(1) as f64 * WIDTH as f64) as usize).min(WIDTH);
+        let bar = format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled));
+        eprint!("\r[{bar}] {}   ", self.describe(position));
+        let _ = std::io::stderr().flush();
+        self.last_draw = Some(Instant::now());
+        self.drawn = true;
+    }
+
+    /// `52.3 / 110.0 MB (47%), 3.1 MB/s`
+    fn describe(&self, position: u64) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = (position - self.start_bytes) as f64 / secs / 1e6;
+        match self.total {
+            Some(t) => {
+                format!("{} / {} ({}%), {rate:.1} MB/s", megabytes(position), megabytes(t), position * 100 / t.max(1))
+            }
+            None => format!("{}, {rate:.1} MB/s", megabytes(position)),
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            self.draw_bar(self.position);
+            eprintln!();
+            self.drawn = false;
+        }
+    }
+}
+
+/// `52.3 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unpacking
+
+/// Unpacks the images of `archive` beside `out`, checks them against `options`, writes the
+/// marker and renames the folder to `out`. On any failure nothing is left beside `out`.
+fn unpack_and_verify(archive: &Path, out: &Path, options: &DownloadOptions) -> Result<RealMarker> {
+    let work = parent_of(out).join(format!(".{}.unpack-{}", file_name(out), std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    let result = (|| {
+        let (counts, classes) = unpack(archive, &work)?;
+        verify(&counts, &classes, options)?;
+        let marker = RealMarker {
+            source: options.url(),
+            classes: classes[0].iter().cloned().collect(),
+            counts: [counts[0], counts[1], counts[2]],
+        };
+        let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Download(e.to_string()))?;
+        crate::fsutil::atomic_write(&work.join(REAL_MARKER), &json)
+            .map_err(|e| Error::path(work.join(REAL_MARKER), format!("cannot write: {e}")))?;
+        if out.is_dir() {
+            fs::remove_dir(out).map_err(|e| Error::path(out, format!("cannot replace the empty folder: {e}")))?;
+        }
+        fs::rename(&work, out).map_err(|e| Error::path(out, format!("cannot move the dataset into place: {e}")))?;
+        crate::fsutil::sync_parent(out);
+        Ok(marker)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&work);
+    }
+    result
+}
+
+/// Copies every image under a `train/`, `val/` or `test/` folder of the archive to
+/// `dest/SPLIT/CLASS/FILE`. Returns the images per split and the class names per split.
+fn unpack(archive: &Path, dest: &Path) -> Result<([usize; 3], [BTreeSet<String>; 3])> {
+    let corrupt =
+        |e: &dyn std::fmt::Display| Error::Download(format!("{} is not a valid zip archive: {e}", archive.display()));
+    let file = File::open(archive).map_err(|e| Error::path(archive, format!("cannot open: {e}")))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(&e))?;
+    let mut counts = [0usize; 3];
+    let mut classes: [BTreeSet<String>; 3] = Default::default();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| corrupt(&e))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let Some(name) = entry.enclosed_name() else {
+            return Err(Error::Download(format!("the archive holds an unsafe path: {}", entry.name())));
+        };
+        let Some((split, class, file_name)) = image_place(&name) else { continue };
+        let folder = dest.join(SPLITS[split]).join(&class);
+        fs::create_dir_all(&folder).map_err(|e| Error::path(&folder, format!("cannot create: {e}")))?;
+        let target = folder.join(&file_name);
+        let mut out = File::create(&target).map_err(|e| Error::path(&target, format!("cannot create: {e}")))?;
+        std::io::copy(&mut entry, &mut out).map_err(|e| corrupt(&format!("{}: {e}", name.display())))?;
+        counts[split] += 1;
+        classes[split].insert(class);
+    }
+    Ok((counts, classes))
+}
+
+/// Where an archive entry goes: (split index, class, file name) for `…/train/apple/x.jpg`,
+/// None for anything that is not an image in a split's class folder (credits, macOS extras).
+fn image_place(path: &Path) -> Option<(usize, String, String)> {
+    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.len() < 3 || parts.iter().any(|p| p.starts_with("__MACOSX") || p.starts_with('.')) {
+        return None;
+    }
+    let (file, class, split) = (&parts[parts.len() - 1], &parts[parts.len() - 2], &parts[parts.len() - 3]);
+    let split = match split.as_str() {
+        "train" => 0,
+        "val" | "validation" => 1,
+        "test" => 2,
+        _ => return None,
+    };
+    let extension = Path::new(file).extension()?.to_string_lossy().to_ascii_lowercase();
+    matches!(extension.as_str(), "jpg" | "jpeg" | "png").then(|| (split, class.clone(), file.clone()))
+}
+
+/// Checks the unpacked counts and class folders against what was expected.
+fn verify(counts: &[usize; 3], classes: &[BTreeSet<String>; 3], options: &DownloadOptions) -> Result<()> {
+    if counts.iter().all(|&n| n == 0) {
+        return Err(Error::Download("the archive holds no images in train/, val/ or test/ class folders".into()));
+    }
+    for (s, split) in SPLITS.iter().enumerate() {
+        if classes[s].len() != options.expected_classes {
+            return Err(Error::Download(format!(
+                "{split}/ has {} class folders, expected {}",
+                classes[s].len(),
+                options.expected_classes
+            )));
+        }
+        if classes[s] != classes[0] {
+            return Err(Error::Download(format!("{split}/ has other class folders than train/")));
+        }
+    }
+    if *counts != options.expected_counts {
+        let [a, b, c] = options.expected_counts;
+        return Err(Error::Download(format!(
+            "the archive holds {} / {} / {} train / val / test images, expected {a} / {b} / {c}",
+            counts[0], counts[1], counts[2]
+        )));
+    }
+    Ok(())
+}
+
+/// The folder holding `path` (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The last part of `path`, as text.
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snacks".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_ranges_parse() {
+        assert_eq!(parse_content_range("bytes 100-199/200"), Some((100, Some(200))));
+        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
+        assert_eq!(parse_content_range("items 1-2/3"), None);
+        assert_eq!(parse_content_range("bytes x-2/3"), None);
+    }
+
+    #[test]
+    fn images_are_found_under_any_prefix_and_junk_is_skipped() {
+        let place = |p: &str| image_place(Path::new(p));
+        assert_eq!(place("train/apple/a.jpg"), Some((0, "apple".into(), "a.jpg".into())));
+        assert_eq!(place("images/val/hot dog/b.JPG"), Some((1, "hot dog".into(), "b.JPG".into())));
+        assert_eq!(place("snacks/test/ice cream/c.jpeg"), Some((2, "ice cream".into(), "c.jpeg".into())));
+        assert_eq!(place("__MACOSX/train/apple/._a.jpg"), None);
+        assert_eq!(place("train/apple/.DS_Store"), None);
+        assert_eq!(place("credits.csv"), None);
+        assert_eq!(place("train/apple/notes.txt"), None);
+        assert_eq!(place("train/a.jpg"), None);
+    }
+}

@@ -1,0 +1,357 @@
+//! The snacks downloader against a real HTTP server on 127.0.0.1: a full download, resuming a
+//! partial file, a connection dropped midway, a server that ignores ranges, and archives that
+//! must be refused (corrupt, wrong counts) leaving nothing in place.
+
+use snackml::data::datasets::{read_real_marker, REAL_MARKER};
+use snackml::data::download::{download_snacks, partial_path, DownloadOptions, ProgressStyle};
+use std::io::{BufRead, BufReader, Cursor, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The classes and images per class of the small test archive.
+const CLASSES: [&str; 3] = ["apple", "hot dog", "ice cream"];
+const PER_CLASS: [usize; 3] = [4, 2, 2];
+const EXPECTED: [usize; 3] = [12, 6, 6];
+
+/// How the test server answers.
+#[derive(Clone, Default)]
+struct Behaviour {
+    /// The bytes served at `/files/snacks.zip`.
+    body: Vec<u8>,
+    /// For this many requests, send the headers promising the whole body, then only this many
+    /// body bytes, then close the connection.
+    drop_after: Option<(usize, usize)>,
+    /// Answer every request with the whole file (200), ignoring `Range`.
+    ignore_range: bool,
+}
+
+/// A request as the server saw it: path and `Range` header.
+#[derive(Clone, Debug, PartialEq)]
+struct Seen {
+    path: String,
+    range: Option<String>,
+}
+
+/// A small HTTP/1.1 file server on 127.0.0.1 that supports `Range: bytes=N-`. It stops by itself
+/// after 60 seconds or 100 connections.
+struct Server {
+    base_url: String,
+    behaviour: Arc<Mutex<Behaviour>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    fn start(behaviour: Behaviour) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base_url = format!("http://{}/files", listener.local_addr().unwrap());
+        let behaviour = Arc::new(Mutex::new(behaviour));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (b, s) = (behaviour.clone(), seen.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut served = 0;
+            while Instant::now() < deadline && served < 100 {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        served += 1;
+                        let _ = handle(stream, &b, &s);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Server { base_url, behaviour, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn set(&self, f: impl FnOnce(&mut Behaviour)) {
+        f(&mut self.behaviour.lock().unwrap());
+    }
+}
+
+/// Answers one request, then closes the connection.
+fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
+    let mut range = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("range") {
+                range = Some(value.trim().to_string());
+            }
+        }
+    }
+    seen.lock().unwrap().push(Seen { path: path.clone(), range: range.clone() });
+    let (body, drop_now, ignore_range) = {
+        let mut b = behaviour.lock().unwrap();
+        let drop_now = match b.drop_after {
+            Some((times, bytes)) if times > 0 => {
+                b.drop_after = Some((times - 1, bytes));
+                Some(bytes)
+            }
+            _ => None,
+        };
+        (b.body.clone(), drop_now, b.ignore_range)
+    };
+    let mut out = stream;
+    if path != "/files/snacks.zip" {
+        return out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    }
+    let start = range
+        .filter(|_| !ignore_range)
+        .and_then(|r| r.strip_prefix("bytes=").and_then(|r| r.strip_suffix('-')).and_then(|n| n.parse::<usize>().ok()));
+    let len = body.len();
+    let (head, slice) = match start {
+        Some(s) if s >= len => {
+            let head = format!("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{len}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            (head, &body[0..0])
+        }
+        Some(s) => {
+            let head = format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {s}-{}/{len}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                len - 1,
+                len - s
+            );
+            (head, &body[s..])
+        }
+        None => (format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"), &body[..]),
+    };
+    out.write_all(head.as_bytes())?;
+    let slice = match drop_now {
+        Some(n) => &slice[..n.min(slice.len())],
+        None => slice,
+    };
+    out.write_all(slice)?;
+    out.flush()?;
+    out.shutdown(std::net::Shutdown::Both)
+}
+
+/// A zip archive in the snacks layout under `prefix` (e.g. `""` or `"images/"`), with real JPEG
+/// files, a credits file and macOS junk that must be skipped. Stored uncompressed, so it is
+/// large enough to be cut in the middle.
+fn archive(prefix: &str, per_class: [usize; 3]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file(format!("{prefix}credits.csv"), stored).unwrap();
+    zip.write_all(b"image,credit\n").unwrap();
+    for (s, split) in ["train", "val", "test"].iter().enumerate() {
+        for (c, class) in CLASSES.iter().enumerate() {
+            zip.add_directory(format!("{prefix}{split}/{class}/"), stored).unwrap();
+            for i in 0..per_class[s] {
+                zip.start_file(format!("{prefix}{split}/{class}/{c}{i:03}.jpg"), stored).unwrap();
+                zip.write_all(&jpeg(c, s * 100 + i)).unwrap();
+            }
+        }
+    }
+    zip.start_file(format!("__MACOSX/{prefix}train/apple/._0000.jpg"), stored).unwrap();
+    zip.write_all(b"junk").unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A small real JPEG (a synthetic snack).
+fn jpeg(class: usize, seed: usize) -> Vec<u8> {
+    let img = snackml::data::synth::render_snack(class, 32, seed as u64).unwrap();
+    let mut bytes = Vec::new();
+    img.write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
+    bytes
+}
+
+fn options(server: &Server, retries: usize) -> DownloadOptions {
+    DownloadOptions {
+        base_url: server.base_url.clone(),
+        archive: "snacks.zip".into(),
+        expected_counts: EXPECTED,
+        expected_classes: CLASSES.len(),
+        retries,
+        progress: ProgressStyle::Silent,
+    }
+}
+
+/// Names in `dir` (sorted), hidden ones included.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// The downloaded dataset has every file of the archive, byte for byte, and the marker.
+fn assert_complete(out: &Path) {
+    let marker = read_real_marker(out).expect("no valid marker");
+    assert_eq!(marker.counts, EXPECTED);
+    assert_eq!(marker.classes, CLASSES.to_vec());
+    assert_eq!(listing(out), vec![REAL_MARKER, "test", "train", "val"]);
+    assert_eq!(listing(&out.join("train")), CLASSES.to_vec());
+    assert_eq!(listing(&out.join("val/hot dog")), vec!["1000.jpg", "1001.jpg"]);
+    assert_eq!(std::fs::read(out.join("test/ice cream/2001.jpg")).unwrap(), jpeg(2, 201));
+    assert!(image::open(out.join("train/apple/0003.jpg")).is_ok());
+}
+
+#[test]
+fn a_full_download_unpacks_verifies_and_is_not_repeated() {
+    let server = Server::start(Behaviour { body: archive("", PER_CLASS), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let summary = download_snacks(&out, &options(&server, 0)).unwrap();
+    assert!(summary.downloaded);
+    assert_eq!((summary.counts, summary.classes, summary.resumed_from), (EXPECTED, 3, 0));
+    assert_eq!(summary.bytes_fetched, archive("", PER_CLASS).len() as u64);
+    assert_complete(&out);
+    assert_eq!(listing(tmp.path()), vec!["snacks"], "the archive or a working folder was left behind");
+    assert_eq!(server.seen(), vec![Seen { path: "/files/snacks.zip".into(), range: None }]);
+
+    let again = download_snacks(&out, &options(&server, 0)).unwrap();
+    assert!(!again.downloaded);
+    assert!(again.to_string().starts_with("The snacks dataset is already complete"));
+    assert_eq!(server.seen().len(), 1, "a complete dataset was fetched again");
+}
+
+#[test]
+fn images_are_found_below_a_folder_inside_the_archive() {
+    let server = Server::start(Behaviour { body: archive("images/", PER_CLASS), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    download_snacks(&out, &options(&server, 0)).unwrap();
+    assert_complete(&out);
+}
+
+#[test]
+fn a_partial_file_is_resumed_with_a_range_request() {
+    let body = archive("", PER_CLASS);
+    let server = Server::start(Behaviour { body: body.clone(), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    std::fs::write(partial_path(&out), &body[..5000]).unwrap();
+    let summary = download_snacks(&out, &options(&server, 0)).unwrap();
+    assert_eq!(summary.resumed_from, 5000);
+    assert_eq!(summary.bytes_fetched, (body.len() - 5000) as u64);
+    assert_eq!(server.seen()[0].range.as_deref(), Some("bytes=5000-"));
+    assert_complete(&out);
+    assert!(!partial_path(&out).exists());
+}
+
+#[test]
+fn a_dropped_connection_leaves_no_dataset_and_a_retry_resumes() {
+    let body = archive("", PER_CLASS);
+    let server = Server::start(Behaviour { body: body.clone(), drop_after: Some((1, 6000)), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
+    assert!(err.contains("run the download again to resume"), "{err}");
+    assert!(!out.exists(), "a dataset folder was created from half an archive");
+    assert_eq!(std::fs::read(partial_path(&out)).unwrap(), &body[..6000]);
+    assert_eq!(listing(tmp.path()), vec!["snacks.zip.partial"]);
+
+    let summary = download_snacks(&out, &options(&server, 0)).unwrap();
+    assert_eq!((summary.resumed_from, summary.bytes_fetched), (6000, (body.len() - 6000) as u64));
+    assert_eq!(server.seen()[1].range.as_deref(), Some("bytes=6000-"));
+    assert_complete(&out);
+}
+
+#[test]
+fn dropped_connections_are_resumed_automatically_with_retries() {
+    let body = archive("", PER_CLASS);
+    let server = Server::start(Behaviour { body, drop_after: Some((2, 4000)), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    download_snacks(&out, &options(&server, 2)).unwrap();
+    let ranges: Vec<Option<String>> = server.seen().into_iter().map(|s| s.range).collect();
+    assert_eq!(ranges, vec![None, Some("bytes=4000-".into()), Some("bytes=8000-".into())]);
+    assert_complete(&out);
+}
+
+#[test]
+fn a_server_that_ignores_ranges_is_downloaded_from_the_start() {
+    let body = archive("", PER_CLASS);
+    let server = Server::start(Behaviour { body: body.clone(), ignore_range: true, ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    std::fs::write(partial_path(&out), &body[..3000]).unwrap();
+    let summary = download_snacks(&out, &options(&server, 0)).unwrap();
+    assert_eq!(summary.bytes_fetched, body.len() as u64);
+    assert_complete(&out);
+}
+
+#[test]
+fn a_corrupt_archive_is_refused_and_leaves_nothing() {
+    let mut body = archive("", PER_CLASS);
+    let middle = body.len() / 2;
+    body[middle..middle + 200].iter_mut().for_each(|b| *b ^= 0x5a); // damaged image data: CRC mismatch
+    let server = Server::start(Behaviour { body, ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
+    assert!(err.contains("not a valid zip archive"), "{err}");
+    assert_eq!(listing(tmp.path()), Vec::<String>::new(), "something was left behind");
+
+    server.set(|b| b.body = b"<html>not a zip at all</html>".to_vec());
+    let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
+    assert!(err.contains("not a valid zip archive"), "{err}");
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn wrong_counts_or_classes_are_refused_and_leave_nothing() {
+    let server = Server::start(Behaviour { body: archive("", [4, 2, 1]), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
+    assert!(err.contains("12 / 6 / 3") && err.contains("expected 12 / 6 / 6"), "{err}");
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+
+    let mut expect_four = options(&server, 0);
+    expect_four.expected_classes = 4;
+    let err = download_snacks(&out, &expect_four).unwrap_err().to_string();
+    assert!(err.contains("3 class folders, expected 4"), "{err}");
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_file_is_an_error_and_a_foreign_folder_is_left_alone() {
+    let server = Server::start(Behaviour { body: archive("", PER_CLASS), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let mut wrong = options(&server, 3);
+    wrong.archive = "nothing.zip".into();
+    let err = download_snacks(&out, &wrong).unwrap_err().to_string();
+    assert!(err.contains("HTTP 404"), "{err}");
+    assert_eq!(server.seen().len(), 1, "a 404 was retried");
+    assert!(!out.exists());
+
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
+    assert!(err.contains("not a complete snacks download"), "{err}");
+    assert_eq!(listing(&out), vec!["notes.txt"]);
+    assert_eq!(server.seen().len(), 1, "the server was asked although the folder is taken");
+}
+
+#[test]
+fn nothing_listening_is_an_error_not_a_hang() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed again
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = DownloadOptions {
+        base_url: format!("http://127.0.0.1:{port}/files"),
+        retries: 1,
+        progress: ProgressStyle::Silent,
+        ..DownloadOptions::default()
+    };
+    let started = Instant::now();
+    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
+    assert!(err.contains("cannot fetch"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
