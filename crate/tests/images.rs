@@ -183,6 +183,8 @@ fn damaged_and_non_image_bytes_are_errors() {
         other => panic!("expected an Image error, got {other:?}"),
     }
     assert!(matches!(load_img(dir.path().join("missing.jpg"), None), Err(Error::Path { .. })));
+    let fine = write(dir.path(), "fine.jpg", &good);
+    assert!(matches!(load_img(&fine, Some((0, 4))), Err(Error::InvalidArgument(_))));
 }
 
 /// Overwrites the big-endian u16 at `at`.

@@ -80,6 +80,9 @@ pub fn load_img_with(
     filter: ResizeFilter,
 ) -> Result<RgbImage> {
     let path = path.as_ref();
+    if let Some((height, width)) = target_size.filter(|&(h, w)| h == 0 || w == 0) {
+        return Err(Error::InvalidArgument(format!("target_size ({height}, {width}) must have both sides at least 1")));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::path(path, e))?;
     decode_image(&bytes, target_size, filter).map_err(|message| Error::Image { path: path.to_path_buf(), message })
 }
@@ -139,10 +142,14 @@ pub fn decode_image(bytes: &[u8], target_size: Option<(u32, u32)>, filter: Resiz
     })
 }
 
-/// Resizes to `height × width` (a no-op when the image already has that size).
+/// Resizes to `height × width` (a no-op when the image already has that size; an empty image
+/// becomes a black one).
 pub fn resize(img: RgbImage, height: u32, width: u32, filter: ResizeFilter) -> RgbImage {
     if img.dimensions() == (width, height) {
         return img;
+    }
+    if img.width() == 0 || img.height() == 0 {
+        return RgbImage::new(width, height);
     }
     match filter {
         ResizeFilter::Nearest => resize_nearest(&img, height, width),
@@ -416,6 +423,14 @@ mod tests {
         let flat = RgbImage::from_pixel(37, 23, image::Rgb([10, 128, 250]));
         for (h, w) in [(5, 7), (23, 37), (60, 90), (1, 1)] {
             assert!(resize_triangle(&flat, h, w).pixels().all(|p| p.0 == [10, 128, 250]));
+        }
+    }
+
+    #[test]
+    fn resizing_from_or_to_nothing_does_not_panic() {
+        for filter in [ResizeFilter::Nearest, ResizeFilter::Triangle] {
+            assert_eq!(resize(RgbImage::new(0, 0), 3, 2, filter).dimensions(), (2, 3));
+            assert_eq!(resize(RgbImage::new(4, 4), 0, 5, filter).dimensions(), (5, 0));
         }
     }
 
