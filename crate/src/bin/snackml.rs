@@ -1,1 +1,341 @@
-fn main() {}
+//! `snackml`: the command-line side of the chapter.
+//!
+//! ```text
+//! snackml synth [--out data/synth] [--seed 42]          draw the synthetic snacks stand-in
+//! snackml download-snacks [--out data/snacks]           fetch the real snacks photos (110 MB)
+//! snackml train DATA_DIR --model logreg|mlp [--json]    the chapter's training run on any snacks-layout folder
+//! ```
+//!
+//! `train --json` prints one JSON line per phase with the keys of the Keras anchor script
+//! (`keras_ch6.py`), so that the two runs can be compared line by line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use snackml::data::datasets::data_root;
+use snackml::data::download::{download_snacks, DownloadOptions, SNACKS_BASE_URL};
+use snackml::data::generator::{ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
+use snackml::data::image::{normalize_pixels, ResizeFilter};
+use snackml::data::synth::{contact_sheet, write_synthetic_snacks, SynthOptions};
+use snackml::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "snackml", version, about = "The snacks chapter's datasets and training runs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Draw the synthetic snacks dataset (20 classes, train/val/test), the offline stand-in.
+    Synth(SynthArgs),
+    /// Download the real snacks photos from the Hugging Face hub (Matthijs/snacks, CC BY 4.0).
+    DownloadSnacks(DownloadArgs),
+    /// Train logistic regression or the 500-unit net on a snacks-layout folder, as the chapter does.
+    Train(TrainArgs),
+}
+
+#[derive(clap::Args)]
+struct SynthArgs {
+    /// The dataset folder [default: data/synth in the repository].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The seed that fixes every image.
+    #[arg(long, default_value_t = SynthOptions::default().seed)]
+    seed: u64,
+    /// Image width and height in pixels.
+    #[arg(long, default_value_t = SynthOptions::default().image_size)]
+    size: u32,
+    /// Training images per class.
+    #[arg(long, default_value_t = SynthOptions::default().train_per_class)]
+    train: usize,
+    /// Validation images per class.
+    #[arg(long, default_value_t = SynthOptions::default().val_per_class)]
+    val: usize,
+    /// Test images per class.
+    #[arg(long, default_value_t = SynthOptions::default().test_per_class)]
+    test: usize,
+    /// Also save a PNG contact sheet (a row of training images per class) here.
+    #[arg(long, value_name = "PNG")]
+    contact_sheet: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct DownloadArgs {
+    /// The dataset folder [default: data/snacks in the repository].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The folder URL that holds images.zip.
+    #[arg(long, default_value = SNACKS_BASE_URL)]
+    base_url: String,
+    /// How many times a dropped transfer is resumed before giving up.
+    #[arg(long, default_value_t = 3)]
+    retries: usize,
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// A folder holding train/, val/ and test/, each with one folder per class.
+    data_dir: PathBuf,
+    /// logreg: Flatten → Dense(K) → softmax; mlp: Flatten → Dense(500, relu) → Dense(K) → softmax.
+    #[arg(long, value_enum, default_value_t = ModelKind::Logreg)]
+    model: ModelKind,
+    /// Passes over the training images.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    epochs: u32,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f32,
+    /// Images per batch.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    batch_size: u32,
+    /// Images are resized to SIZE × SIZE.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    size: u32,
+    /// Fixes the initial weights and the shuffles.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The resize filter: nearest is Keras's default, triangle is smoother.
+    #[arg(long, value_enum, default_value_t = Filter::Nearest)]
+    filter: Filter,
+    /// Print one JSON line per phase (the keys of the Keras anchor script) instead of progress.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModelKind {
+    /// Logistic regression.
+    Logreg,
+    /// The two-layer network with 500 hidden units (reported as `mlp500`, the anchor's name).
+    #[value(alias = "mlp500")]
+    Mlp,
+}
+
+impl ModelKind {
+    /// The name in the JSON lines: the one the Keras anchor script uses.
+    fn name(self) -> &'static str {
+        match self {
+            ModelKind::Logreg => "logreg",
+            ModelKind::Mlp => "mlp500",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Filter {
+    Nearest,
+    Triangle,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(args) => synth(args),
+        Command::DownloadSnacks(args) => download(args),
+        Command::Train(args) => train(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `snackml synth`.
+fn synth(args: SynthArgs) -> snackml::Result<()> {
+    let out = match args.out {
+        Some(out) => out,
+        None => data_root()?.join("synth"),
+    };
+    let options = SynthOptions {
+        seed: args.seed,
+        image_size: args.size,
+        train_per_class: args.train,
+        val_per_class: args.val,
+        test_per_class: args.test,
+    };
+    println!("{}", write_synthetic_snacks(&out, &options)?);
+    if let Some(path) = args.contact_sheet {
+        contact_sheet(&options, 6)?
+            .save(&path)
+            .map_err(|e| snackml::Error::path(&path, format!("cannot save the contact sheet: {e}")))?;
+        println!("Saved a contact sheet to {}", path.display());
+    }
+    Ok(())
+}
+
+/// `snackml download-snacks`.
+fn download(args: DownloadArgs) -> snackml::Result<()> {
+    let out = match args.out {
+        Some(out) => out,
+        None => data_root()?.join("snacks"),
+    };
+    let options = DownloadOptions { base_url: args.base_url, retries: args.retries, ..DownloadOptions::default() };
+    println!("Fetching {} into {}", options.url(), out.display());
+    println!("{}", download_snacks(&out, &options)?);
+    println!("The snacks photos: Matthijs Hollemans, from Google Open Images; licence CC BY 4.0.");
+    Ok(())
+}
+
+/// `train --json`, phase `untrained_test`: the anchor script's keys, in its order.
+#[derive(Serialize)]
+struct UntrainedTest {
+    model: &'static str,
+    phase: &'static str,
+    loss: f32,
+    acc: f32,
+    seconds: f64,
+}
+
+/// `train --json`, phase `epoch`.
+#[derive(Serialize)]
+struct EpochLine {
+    model: &'static str,
+    phase: &'static str,
+    epoch: usize,
+    seconds: f64,
+    loss: f32,
+    accuracy: f32,
+    val_loss: f32,
+    val_accuracy: f32,
+}
+
+/// `train --json`, phase `trained_test`.
+#[derive(Serialize)]
+struct TrainedTest {
+    model: &'static str,
+    phase: &'static str,
+    loss: f32,
+    acc: f32,
+    median_epoch_s: f64,
+}
+
+/// Prints one JSON line.
+fn report(line: &impl Serialize) -> snackml::Result<()> {
+    let text = serde_json::to_string(line).map_err(|e| snackml::Error::InvalidArgument(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// `snackml train`: the chapter's run (untrained test score, fit with validation, trained test
+/// score), as `keras_ch6.py` does it.
+fn train(args: TrainArgs) -> snackml::Result<()> {
+    let (mut train, mut val, mut test) = generators(&args)?;
+    snackml::data::generator::check_same_classes(&[("train", &train), ("val", &val), ("test", &test)])?;
+    let mut model = build_model(&args, train.num_classes())?;
+    let name = args.model.name();
+    let epochs = args.epochs as usize;
+    model.set_verbose(if args.json { Verbose::Silent } else { Verbose::ProgressBar });
+
+    let t = Instant::now();
+    let (loss, acc) = model.evaluate(&mut test)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let epoch_seconds = if args.json {
+        report(&UntrainedTest { model: name, phase: "untrained_test", loss, acc, seconds })?;
+        fit_reporting_each_epoch(&mut model, &mut train, &mut val, epochs, name)?
+    } else {
+        println!("Untrained {name}: test loss {loss:.4}, accuracy {acc:.4} ({seconds:.2} s)");
+        model.fit(&mut train, Some(&mut val), epochs)?.seconds
+    };
+
+    let (loss, acc) = model.evaluate(&mut test)?;
+    let median_epoch_s = median(&epoch_seconds);
+    if args.json {
+        report(&TrainedTest { model: name, phase: "trained_test", loss, acc, median_epoch_s })?;
+    } else {
+        println!("Trained {name}: test loss {loss:.4}, accuracy {acc:.4} (median epoch {median_epoch_s:.2} s)");
+    }
+    Ok(())
+}
+
+/// Trains silently one epoch at a time (each `fit` goes on from the last), printing an `epoch`
+/// JSON line after each. Returns the seconds of each epoch, validation included (as the anchor
+/// script times them).
+fn fit_reporting_each_epoch(
+    model: &mut Sequential,
+    train: &mut DirectoryIterator,
+    val: &mut DirectoryIterator,
+    epochs: usize,
+    name: &'static str,
+) -> snackml::Result<Vec<f64>> {
+    let mut seconds = Vec::with_capacity(epochs);
+    for epoch in 1..=epochs {
+        let t = Instant::now();
+        let h = model.fit(train, Some(val), 1)?;
+        seconds.push(t.elapsed().as_secs_f64());
+        let first = |v: &[f32]| v.first().copied().unwrap_or(f32::NAN);
+        report(&EpochLine {
+            model: name,
+            phase: "epoch",
+            epoch,
+            seconds: seconds[epoch - 1],
+            loss: first(&h.loss),
+            accuracy: first(&h.accuracy),
+            val_loss: first(&h.val_loss),
+            val_accuracy: first(&h.val_accuracy),
+        })?;
+    }
+    Ok(seconds)
+}
+
+/// The train (shuffled), val and test generators, pixels normalised to −1..1 as in the chapter.
+fn generators(args: &TrainArgs) -> snackml::Result<(DirectoryIterator, DirectoryIterator, DirectoryIterator)> {
+    let datagen = ImageDataGenerator::new().preprocessing_function(normalize_pixels);
+    let filter = match args.filter {
+        Filter::Nearest => ResizeFilter::Nearest,
+        Filter::Triangle => ResizeFilter::Triangle,
+    };
+    let flow = |split: &str, shuffle: bool| {
+        let options = FlowOptions::new()
+            .target_size(args.size, args.size)
+            .batch_size(args.batch_size as usize)
+            .class_mode(ClassMode::Categorical)
+            .shuffle(shuffle)
+            .seed(args.seed)
+            .filter(filter);
+        datagen.flow_from_directory(split_dir(&args.data_dir, split)?, options)
+    };
+    Ok((flow("train", true)?, flow("val", false)?, flow("test", false)?))
+}
+
+/// `data_dir/split`, or an error that names what is missing.
+fn split_dir(data_dir: &Path, split: &str) -> snackml::Result<PathBuf> {
+    let dir = data_dir.join(split);
+    if !dir.is_dir() {
+        return Err(snackml::Error::path(&dir, "missing: the data folder must hold train/, val/ and test/"));
+    }
+    Ok(dir)
+}
+
+/// Logistic regression or the 500-unit network, compiled with Adam and categorical cross-entropy.
+fn build_model(args: &TrainArgs, classes: usize) -> snackml::Result<Sequential> {
+    let size = args.size as usize;
+    let mut model = Sequential::with_seed(args.seed);
+    model.set_name(args.model.name());
+    model.add(Flatten::with_input_shape(&[size, size, 3]))?;
+    if args.model == ModelKind::Mlp {
+        model.add(Dense::new(500))?;
+        model.add(ActivationLayer::relu())?;
+    }
+    model.add(Dense::new(classes))?;
+    model.add(ActivationLayer::softmax())?;
+    model.compile(Loss::CategoricalCrossentropy, Adam::new(args.lr), &[Metric::Accuracy])?;
+    Ok(model)
+}
+
+/// The median of some numbers (0 for none).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}

@@ -1,0 +1,231 @@
+//! The `snackml` binary: `synth`, `train --json` (the Keras anchor's JSON lines) and the wiring of
+//! `download-snacks`, run as a user would run them.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn snackml(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snackml")).args(args).output().expect("cannot run snackml")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small synthetic dataset (5 / 2 / 2 per class, 32 pixels) made with the binary.
+fn small_dataset(dir: &Path) {
+    let out = snackml(&[
+        "synth",
+        "--out",
+        dir.to_str().unwrap(),
+        "--size",
+        "32",
+        "--train",
+        "5",
+        "--val",
+        "2",
+        "--test",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Wrote 180 synthetic snack images (100 train, 40 val, 40 test; 20 classes)"));
+}
+
+/// The JSON lines of a `train --json` run (other lines, like `Found …`, are skipped).
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object().unwrap().keys().cloned().collect::<Vec<_>>()
+}
+
+#[test]
+fn train_json_prints_the_anchor_scripts_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    small_dataset(&data);
+    let out =
+        snackml(&["train", data.to_str().unwrap(), "--model", "logreg", "--epochs", "3", "--json", "--seed", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let found: Vec<&str> = text.lines().filter(|l| l.starts_with("Found")).collect();
+    assert_eq!(
+        found,
+        vec![
+            "Found 100 images belonging to 20 classes.",
+            "Found 40 images belonging to 20 classes.",
+            "Found 40 images belonging to 20 classes."
+        ]
+    );
+    let first_json = text.lines().find(|l| l.starts_with('{')).unwrap();
+    assert!(first_json.starts_with(r#"{"model":"logreg","phase":"untrained_test","loss":"#), "{first_json}");
+
+    let lines = json_lines(&text);
+    assert_eq!(lines.len(), 5, "{text}");
+    let phases: Vec<&str> = lines.iter().map(|l| l["phase"].as_str().unwrap()).collect();
+    assert_eq!(phases, ["untrained_test", "epoch", "epoch", "epoch", "trained_test"]);
+    let mut expected = vec!["model", "phase", "loss", "acc", "seconds"];
+    expected.sort();
+    assert_eq!(keys(&lines[0]), expected);
+    let mut expected = vec!["model", "phase", "epoch", "seconds", "loss", "accuracy", "val_loss", "val_accuracy"];
+    expected.sort();
+    for (i, line) in lines[1..4].iter().enumerate() {
+        assert_eq!(keys(line), expected);
+        assert_eq!(line["epoch"], i + 1);
+        assert_eq!(line["model"], "logreg");
+        for key in ["loss", "val_loss", "seconds"] {
+            let v = line[key].as_f64().unwrap();
+            assert!(v.is_finite() && v >= 0.0, "{key} = {v}");
+        }
+        for key in ["accuracy", "val_accuracy"] {
+            assert!((0.0..=1.0).contains(&line[key].as_f64().unwrap()));
+        }
+    }
+    let mut expected = vec!["model", "phase", "loss", "acc", "median_epoch_s"];
+    expected.sort();
+    assert_eq!(keys(&lines[4]), expected);
+    // Training does something: the training loss falls and the test loss moves.
+    assert!(lines[3]["loss"].as_f64() < lines[1]["loss"].as_f64(), "{text}");
+    assert_ne!(lines[0]["loss"], lines[4]["loss"]);
+    // The untrained model guesses: about 1/20 right, loss about ln 20.
+    assert!((lines[0]["loss"].as_f64().unwrap() - 20f64.ln()).abs() < 1.0);
+
+    // Same seed, same numbers (times aside).
+    let again =
+        json_lines(&stdout(&snackml(&["train", data.to_str().unwrap(), "--epochs", "3", "--json", "--seed", "1"])));
+    let strip = |v: &Vec<Value>| -> Vec<Value> {
+        v.iter()
+            .map(|l| {
+                let mut l = l.clone();
+                for k in ["seconds", "median_epoch_s"] {
+                    l.as_object_mut().unwrap().remove(k);
+                }
+                l
+            })
+            .collect()
+    };
+    assert_eq!(strip(&again), strip(&lines));
+}
+
+#[test]
+fn the_mlp_is_reported_under_the_anchors_name_and_progress_goes_without_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    small_dataset(&data);
+    let out = snackml(&["train", data.to_str().unwrap(), "--model", "mlp", "--epochs", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&stdout(&out));
+    assert!(lines.iter().all(|l| l["model"] == "mlp500"));
+    assert_eq!(lines.len(), 3);
+
+    let out = snackml(&["train", data.to_str().unwrap(), "--epochs", "2", "--filter", "triangle"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(json_lines(&text).is_empty());
+    assert!(text.contains("Untrained logreg: test loss") && text.contains("Trained logreg: test loss"), "{text}");
+    assert!(text.contains("Epoch 2/2") && text.contains("val_accuracy"), "{text}");
+}
+
+#[test]
+fn synth_is_not_redone_and_writes_a_contact_sheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    small_dataset(&data);
+    let sheet = tmp.path().join("sheet.png");
+    let out = snackml(&[
+        "synth",
+        "--out",
+        data.to_str().unwrap(),
+        "--size",
+        "32",
+        "--train",
+        "5",
+        "--val",
+        "2",
+        "--test",
+        "2",
+        "--contact-sheet",
+        sheet.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Synthetic snacks already complete"), "{}", stdout(&out));
+    let img = image::open(&sheet).unwrap();
+    assert_eq!((img.width(), img.height()), (6 * 34, 20 * 34));
+}
+
+#[test]
+fn mistakes_are_clear_errors_with_failing_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing");
+    let out = snackml(&["train", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("must hold train/, val/ and test/"), "{}", stderr(&out));
+
+    let data = tmp.path().join("synth");
+    small_dataset(&data);
+    let out = snackml(&["train", data.to_str().unwrap(), "--lr", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("learning rate"), "{}", stderr(&out));
+
+    let out = snackml(&["train", data.to_str().unwrap(), "--model", "cnn"]);
+    assert_eq!(out.status.code(), Some(2), "clap reports usage errors with 2");
+    let out = snackml(&["train", data.to_str().unwrap(), "--epochs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = snackml(&["synth", "--out", tmp.path().join("s").to_str().unwrap(), "--size", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("image_size"), "{}", stderr(&out));
+}
+
+/// `download-snacks --base-url --out` fetches from there, into there, and checks the real
+/// dataset's 20 classes: a small archive is refused and leaves nothing.
+#[test]
+fn download_snacks_uses_its_base_url_and_out_folder() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/snacks", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        listener.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            stream.set_nonblocking(false).unwrap();
+            let mut request_line = String::new();
+            BufReader::new(&stream).read_line(&mut request_line).unwrap();
+            let body = small_zip();
+            let mut s = stream;
+            write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+            s.write_all(&body).unwrap();
+            return request_line;
+        }
+        String::new()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("snacks");
+    let out = snackml(&["download-snacks", "--out", out_dir.to_str().unwrap(), "--base-url", &base, "--retries", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("train/ has 1 class folders, expected 20"), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("Fetching {base}/images.zip into")), "{}", stdout(&out));
+    assert!(server.join().unwrap().starts_with("GET /snacks/images.zip "));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "something was left behind");
+}
+
+/// A zip with one image per split.
+fn small_zip() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for split in ["train", "val", "test"] {
+        zip.start_file(format!("{split}/apple/a.jpg"), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(b"not really a jpeg").unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
