@@ -74,7 +74,10 @@ fn step(hidden: Option<usize>) -> Result<(f64, f64)> {
     model.add(ActivationLayer::softmax())?;
     sizes.push(20);
     model.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy])?;
-    let x = ndarray::Array4::from_shape_fn((batch, 32, 32, 3), |(b, i, j, c)| (((b * 31 + i * 7 + j * 3 + c) % 17) as f32) / 8.5 - 1.0).into_dyn();
+    let x = ndarray::Array4::from_shape_fn((batch, 32, 32, 3), |(b, i, j, c)| {
+        (((b * 31 + i * 7 + j * 3 + c) % 17) as f32) / 8.5 - 1.0
+    })
+    .into_dyn();
     let y = snackml::math::one_hot(&(0..batch).map(|i| i % 20).collect::<Vec<_>>(), 20)?;
     let s = time(20, 200, || {
         model.train_on_batch(&x, &y).expect("step");
@@ -92,6 +95,38 @@ fn keras() -> Option<(f64, f64)> {
     Some((v["logreg_ms"].as_f64()?, v["mlp500_ms"].as_f64()?))
 }
 
+/// Where the two-layer step's time goes: its two big matrix products and the Adam update.
+fn breakdown() {
+    use snackml::layers::Param;
+    use snackml::optimizers::Optimizer;
+    let x = ndarray::Array2::from_shape_fn((64, 3072), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
+    let w = ndarray::Array2::from_shape_fn((3072, 500), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.01);
+    let dz = ndarray::Array2::from_shape_fn((64, 500), |(i, j)| ((i + j) % 7) as f32 * 0.01);
+    let fwd = time(10, 100, || {
+        std::hint::black_box(matmul(x.view(), w.view()));
+    });
+    let dw = time(10, 100, || {
+        std::hint::black_box(matmul(x.t(), dz.view()));
+    });
+    let mut params =
+        vec![Param::new("kernel", w.clone().into_dyn()), Param::new("bias", ndarray::Array1::zeros(500).into_dyn())];
+    params[0].grad.fill(1e-3);
+    let mut adam = Adam::new(1e-3);
+    let opt = time(10, 100, || {
+        let mut refs: Vec<&mut Param> = params.iter_mut().collect();
+        adam.apply(&mut refs);
+    });
+    let gf = |s: f64| 2.0 * 64.0 * 3072.0 * 500.0 / s / 1e9;
+    println!(
+        "  of which: x·W {:.3} ms ({:.0} GFLOP/s), xᵀ·∂z {:.3} ms ({:.0} GFLOP/s), Adam on 1.5M weights {:.3} ms",
+        fwd * 1e3,
+        gf(fwd),
+        dw * 1e3,
+        gf(dw),
+        opt * 1e3
+    );
+}
+
 fn main() -> Result<()> {
     println!("threads: {}", rayon::current_num_threads());
     let peak = gemm_peak();
@@ -103,6 +138,7 @@ fn main() -> Result<()> {
         mlp_s * 1e3,
         100.0 * mlp_gf / peak
     );
+    breakdown();
     match keras() {
         Some((k_lr, k_mlp)) => {
             println!("keras train_on_batch logreg: {k_lr:.3} ms  -> snackml is {:.1}x faster", k_lr / (lr_s * 1e3));

@@ -10,7 +10,7 @@
 //! assert!((p.sum() - 1.0).abs() < 1e-6);
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// The dot product `dot(a, x) = Σᵢ aᵢ·xᵢ`. Both slices must have the same length.
 ///
@@ -19,11 +19,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 /// ```
 pub fn dot(a: &[f32], x: &[f32]) -> crate::Result<f32> {
     if a.len() != x.len() {
-        return Err(crate::Error::Shape(format!(
-            "dot of vectors of length {} and {}",
-            a.len(),
-            x.len()
-        )));
+        return Err(crate::Error::Shape(format!("dot of vectors of length {} and {}", a.len(), x.len())));
     }
     // Accumulate in f64: 150,000 terms in f32 would lose digits.
     Ok(a.iter().zip(x).map(|(&a, &x)| a as f64 * x as f64).sum::<f64>() as f32)
@@ -91,9 +87,7 @@ pub fn one_hot(labels: &[usize], k: usize) -> crate::Result<Array2<f32>> {
     let mut y = Array2::zeros((labels.len(), k));
     for (i, &l) in labels.iter().enumerate() {
         if l >= k {
-            return Err(crate::Error::InvalidArgument(format!(
-                "label {l} is out of range for {k} classes"
-            )));
+            return Err(crate::Error::InvalidArgument(format!("label {l} is out of range for {k} classes")));
         }
         y[[i, l]] = 1.0;
     }
@@ -127,11 +121,15 @@ pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 }
 
 /// `C = A·B`, or `C += A·B` when `accumulate` is true, into a preallocated `C` (m × n).
+///
+/// How the work is shared between cores was chosen by measurement (`benches/step.rs`): for the
+/// short, wide products of a training step (a batch of 64 rows times a 3072 × 500 kernel) gemm's
+/// own splitting leaves a core idle half the time, so such products are cut into column blocks,
+/// one per core; taller products use gemm's own parallelism.
 pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, accumulate: bool) {
-    let (m, k) = a.dim();
-    let (k2, n) = b.dim();
-    assert_eq!(k, k2, "matmul: inner dimensions differ");
-    assert_eq!(c.dim(), (m, n), "matmul: output has the wrong shape");
+    assert_eq!(a.ncols(), b.nrows(), "matmul: inner dimensions differ");
+    assert_eq!(c.dim(), (a.nrows(), b.ncols()), "matmul: output has the wrong shape");
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     if m == 0 || n == 0 {
         return;
     }
@@ -141,12 +139,33 @@ pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, 
         }
         return;
     }
-    let flops = 2 * m * n * k;
-    let threads = if flops >= 2_000_000 { rayon::current_num_threads() } else { 1 };
-    let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let threads = if 2 * m * n * k >= 2_000_000 { rayon::current_num_threads() } else { 1 };
+    if threads > 1 && m <= 256 && n >= 64 * threads {
+        let block = n.div_ceil(threads);
+        let blocks: Vec<_> = c.axis_chunks_iter_mut(Axis(1), block).zip(b.axis_chunks_iter(Axis(1), block)).collect();
+        rayon::scope(|s| {
+            for (c, b) in blocks {
+                s.spawn(move |_| gemm_block(a, b, c, accumulate, gemm::Parallelism::None));
+            }
+        });
+    } else {
+        let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+        gemm_block(a, b, c.view_mut(), accumulate, par);
+    }
+}
+
+/// One call of the `gemm` crate on views with any strides.
+fn gemm_block(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+    par: gemm::Parallelism,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (cs, rs) = (c.strides()[1], c.strides()[0]);
-    // SAFETY: the three views are valid for the given shapes and strides (ndarray guarantees it),
-    // `c` is uniquely borrowed and does not alias `a` or `b`.
+    // SAFETY: the three views are valid for their shapes and strides (ndarray guarantees it),
+    // `c` is a unique borrow that does not alias `a` or `b`.
     unsafe {
         gemm::gemm(
             m,
@@ -204,6 +223,20 @@ mod tests {
         let mut acc = c.clone();
         matmul_into(a.t(), b.view(), &mut acc, true);
         assert!((&acc - &(&c * 2.0)).iter().all(|d| d.abs() < 1e-3));
+    }
+
+    #[test]
+    fn large_products_split_across_cores_match_ndarray() {
+        // 64 × 300 × 700 takes the column-block path, 700 × 64 × 300 gemm's own parallelism.
+        let a = Array2::from_shape_fn((64, 300), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+        let b = Array2::from_shape_fn((300, 700), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
+        let want = a.dot(&b);
+        assert!((&matmul(a.view(), b.view()) - &want).iter().all(|d| d.abs() < 1e-2));
+        let mut acc = want.clone();
+        matmul_into(a.view(), b.view(), &mut acc, true);
+        assert!((&acc - &(&want * 2.0)).iter().all(|d| d.abs() < 1e-2));
+        let tall = matmul(b.t(), a.t());
+        assert!((&tall - &want.t()).iter().all(|d| d.abs() < 1e-2));
     }
 
     #[test]
