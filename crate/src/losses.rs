@@ -122,11 +122,15 @@ pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>)
 /// Categorical cross-entropy from logits, as Keras computes it when the model ends in a softmax:
 /// per-sample `Lᵢ = log Σₖ e^(zᵢₖ) − Σⱼ yᵢⱼ·zᵢⱼ` (with the row maximum subtracted for stability),
 /// and the gradient of the batch mean, `∂L/∂z = (softmax(z) · Σⱼ yⱼ − y) / batch`.
-pub fn categorical_crossentropy_from_logits(y_true: &Array2<f32>, logits: ArrayView2<f32>) -> (Array1<f32>, Array2<f32>) {
+pub fn categorical_crossentropy_from_logits(
+    y_true: &Array2<f32>,
+    logits: ArrayView2<f32>,
+) -> (Array1<f32>, Array2<f32>) {
     let n = y_true.nrows().max(1) as f32;
     let mut grad = Array2::zeros(logits.raw_dim());
     let mut losses = Array1::zeros(logits.nrows());
-    for (((mut g, y), z), l) in grad.rows_mut().into_iter().zip(y_true.rows()).zip(logits.rows()).zip(losses.iter_mut()) {
+    for (((mut g, y), z), l) in grad.rows_mut().into_iter().zip(y_true.rows()).zip(logits.rows()).zip(losses.iter_mut())
+    {
         let m = z.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let m = if m.is_finite() { m } else { 0.0 };
         let sum_exp: f32 = z.iter().map(|&v| (v - m).exp()).sum();

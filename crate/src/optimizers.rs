@@ -48,7 +48,12 @@ pub fn check_learning_rate(lr: f32) -> Result<f32> {
     }
 }
 
-fn zip_update(value: &mut Tensor, grad: &Tensor, state: &mut Tensor, f: impl Fn(&mut f32, f32, &mut f32) + Sync + Send) {
+fn zip_update(
+    value: &mut Tensor,
+    grad: &Tensor,
+    state: &mut Tensor,
+    f: impl Fn(&mut f32, f32, &mut f32) + Sync + Send,
+) {
     let z = Zip::from(value).and(grad).and(state);
     if grad.len() >= PARALLEL_MIN {
         z.par_for_each(|w, &g, s| f(w, g, s));
@@ -162,7 +167,8 @@ impl Optimizer for Adam {
     }
     fn apply(&mut self, params: &mut [&mut Param]) {
         if self.moments.len() != params.len() {
-            self.moments = params.iter().map(|p| (Tensor::zeros(p.value.raw_dim()), Tensor::zeros(p.value.raw_dim()))).collect();
+            self.moments =
+                params.iter().map(|p| (Tensor::zeros(p.value.raw_dim()), Tensor::zeros(p.value.raw_dim()))).collect();
         }
         self.iterations += 1;
         let t = self.iterations;

@@ -117,7 +117,10 @@ impl Sequence for ArrayData {
     }
     fn get(&mut self, index: usize) -> Result<Batch> {
         if index >= self.len() {
-            return Err(Error::InvalidArgument(format!("batch {index} is out of range (the sequence has {})", self.len())));
+            return Err(Error::InvalidArgument(format!(
+                "batch {index} is out of range (the sequence has {})",
+                self.len()
+            )));
         }
         let ids = &self.order[index * self.batch_size..((index + 1) * self.batch_size).min(self.order.len())];
         let x = self.x.select(Axis(0), ids);

@@ -70,14 +70,7 @@ impl BarChart {
         self.range.unwrap_or_else(|| {
             let (lo, hi) = finite_range(&self.values);
             let (lo, hi) = padded(lo.min(0.0), hi.max(0.0));
-            (
-                if lo < 0.0 && self.values.iter().all(|v| *v >= 0.0) {
-                    0.0
-                } else {
-                    lo
-                },
-                hi,
-            )
+            (if lo < 0.0 && self.values.iter().all(|v| *v >= 0.0) { 0.0 } else { lo }, hi)
         })
     }
 
@@ -98,8 +91,7 @@ impl BarChart {
         if self.values.is_empty() {
             return Html::text(&format!("{}: (no values)", self.title));
         }
-        self.to_svg()
-            .map_or_else(|e| Html::error(&e.to_string()), Html::new)
+        self.to_svg().map_or_else(|e| Html::error(&e.to_string()), Html::new)
     }
 
     /// Draws axes, bars and value labels. Bar `i` is drawn at row `n - 1 - i`, so the first
@@ -110,10 +102,7 @@ impl BarChart {
             return super::chart::draw_note(root, "no values");
         }
         let (lo, hi) = self.value_range();
-        let longest = (0..n as usize)
-            .map(|i| self.label(i).chars().count())
-            .max()
-            .unwrap_or(1) as u32;
+        let longest = (0..n as usize).map(|i| self.label(i).chars().count()).max().unwrap_or(1) as u32;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 20))
             .margin(10)
@@ -123,9 +112,7 @@ impl BarChart {
             .build_cartesian_2d(lo..hi, (0..n - 1).into_segmented())
             .map_err(plot_error)?;
         let label_of = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(row) | SegmentValue::Exact(row) => {
-                self.label((n - 1 - row) as usize)
-            }
+            SegmentValue::CenterOf(row) | SegmentValue::Exact(row) => self.label((n - 1 - row) as usize),
             SegmentValue::Last => String::new(),
         };
         chart
@@ -143,42 +130,21 @@ impl BarChart {
             .map_err(plot_error)?;
         let base = 0f32.clamp(lo, hi);
         let style = self.color.filled();
-        let bars = self
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(i, &v)| {
-                let row = n - 1 - i as i32;
-                let mut bar = Rectangle::new(
-                    [
-                        (base, SegmentValue::Exact(row)),
-                        (v.clamp(lo, hi), SegmentValue::Exact(row + 1)),
-                    ],
-                    style,
-                );
-                bar.set_margin(2, 2, 0, 0);
-                bar
-            });
+        let bars = self.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| {
+            let row = n - 1 - i as i32;
+            let mut bar = Rectangle::new(
+                [(base, SegmentValue::Exact(row)), (v.clamp(lo, hi), SegmentValue::Exact(row + 1))],
+                style,
+            );
+            bar.set_margin(2, 2, 0, 0);
+            bar
+        });
         chart.draw_series(bars).map_err(plot_error)?;
-        let text_style =
-            TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        let text_style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
         let values = self.values.iter().enumerate().map(|(i, &v)| {
-            let at = if v.is_finite() {
-                v.clamp(lo, hi).max(base)
-            } else {
-                base
-            };
-            let text = if v.is_finite() {
-                format!(" {v:.3}")
-            } else {
-                format!(" {v}")
-            };
-            Text::new(
-                text,
-                (at, SegmentValue::CenterOf(n - 1 - i as i32)),
-                text_style.clone(),
-            )
+            let at = if v.is_finite() { v.clamp(lo, hi).max(base) } else { base };
+            let text = if v.is_finite() { format!(" {v:.3}") } else { format!(" {v}") };
+            Text::new(text, (at, SegmentValue::CenterOf(n - 1 - i as i32)), text_style.clone())
         });
         chart.draw_series(values).map_err(plot_error)?;
         Ok(())
@@ -194,11 +160,7 @@ impl BarChart {
 /// ```
 pub fn bar_chart(labels: &[String], values: &[f32], title: &str) -> Html {
     if labels.len() != values.len() {
-        return Html::error(&format!(
-            "bar_chart: {} labels but {} values",
-            labels.len(),
-            values.len()
-        ));
+        return Html::error(&format!("bar_chart: {} labels but {} values", labels.len(), values.len()));
     }
     BarChart::new(title, labels, values).to_html()
 }
@@ -223,16 +185,9 @@ pub fn compare_bar_charts(labels: &[String], left: (&str, &[f32]), right: (&str,
         ));
     }
     let (lo, hi) = finite_range(left.1.iter().chain(right.1));
-    let (lo, hi) = if lo >= 0.0 && hi <= 1.0 {
-        (0.0, 1.0)
-    } else {
-        padded(lo.min(0.0), hi.max(0.0))
-    };
+    let (lo, hi) = if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { padded(lo.min(0.0), hi.max(0.0)) };
     let chart = |(title, values): (&str, &[f32]), color| {
-        BarChart::new(title, labels, values)
-            .x_range(lo, hi)
-            .color(color)
-            .to_html()
+        BarChart::new(title, labels, values).x_range(lo, hi).color(color).to_html()
     };
     Html::row(vec![chart(left, PALETTE[0]), chart(right, PALETTE[1])])
 }

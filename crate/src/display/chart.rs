@@ -60,14 +60,13 @@ pub(crate) fn render_svg(
 /// Draws a grey note ("no data", ...) in the middle of `area`.
 pub(crate) fn draw_note(area: &DrawingArea<SVGBackend, Shift>, note: &str) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
-    let style = TextStyle::from((FONT, 16).into_font())
-        .color(&RGBColor(120, 120, 120))
-        .pos(plotters::style::text_anchor::Pos::new(
+    let style = TextStyle::from((FONT, 16).into_font()).color(&RGBColor(120, 120, 120)).pos(
+        plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Center,
-        ));
-    area.draw_text(note, &style, (w as i32 / 2, h as i32 / 2))
-        .map_err(plot_error)
+        ),
+    );
+    area.draw_text(note, &style, (w as i32 / 2, h as i32 / 2)).map_err(plot_error)
 }
 
 /// One line of a [`LineChart`].
@@ -187,12 +186,7 @@ impl LineChart {
 
     /// The x and y ranges to draw: the finite data, padded; `0..1` when there is none.
     fn ranges(&self) -> ((f32, f32), (f32, f32)) {
-        let points: Vec<(f32, f32)> = self
-            .series
-            .iter()
-            .flat_map(Series::runs)
-            .flatten()
-            .collect();
+        let points: Vec<(f32, f32)> = self.series.iter().flat_map(Series::runs).flatten().collect();
         if points.is_empty() {
             return ((0.0, 1.0), self.y_range.unwrap_or((0.0, 1.0)));
         }
@@ -207,10 +201,7 @@ impl LineChart {
 
     /// True when every x value is a whole number (epochs): the x ticks are then whole numbers too.
     fn integer_x(&self) -> bool {
-        self.series
-            .iter()
-            .flat_map(|s| &s.xs)
-            .all(|x| x.fract() == 0.0)
+        self.series.iter().flat_map(|s| &s.xs).all(|x| x.fract() == 0.0)
     }
 
     /// The chart as an SVG document.
@@ -220,8 +211,7 @@ impl LineChart {
 
     /// The chart as inline SVG in [`Html`] (an error message if it cannot be drawn).
     pub fn to_html(&self) -> Html {
-        self.to_svg()
-            .map_or_else(|e| Html::error(&e.to_string()), Html::new)
+        self.to_svg().map_or_else(|e| Html::error(&e.to_string()), Html::new)
     }
 
     /// Draws axes, lines and legend on `root`.
@@ -262,10 +252,7 @@ impl LineChart {
             has_points |= self.draw_series(&mut chart, series)?;
         }
         if !has_points {
-            draw_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no finite values to plot",
-            )?;
+            draw_note(&chart.plotting_area().strip_coord_spec(), "no finite values to plot")?;
         }
         if self.series.iter().any(|s| !s.name.is_empty()) {
             chart
@@ -286,10 +273,7 @@ impl LineChart {
         chart: &mut ChartContext<
             'a,
             SVGBackend<'a>,
-            Cartesian2d<
-                plotters::coord::types::RangedCoordf32,
-                plotters::coord::types::RangedCoordf32,
-            >,
+            Cartesian2d<plotters::coord::types::RangedCoordf32, plotters::coord::types::RangedCoordf32>,
         >,
         series: &Series,
     ) -> Result<bool> {
@@ -297,18 +281,14 @@ impl LineChart {
         let color = series.color;
         let line_style = color.stroke_width(series.width);
         for (i, run) in runs.iter().enumerate() {
-            let drawn = chart
-                .draw_series(LineSeries::new(run.iter().copied(), line_style))
-                .map_err(plot_error)?;
+            let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), line_style)).map_err(plot_error)?;
             if i == 0 && !series.name.is_empty() {
-                drawn.label(&series.name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                drawn
+                    .label(&series.name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
             }
             if series.markers {
-                chart
-                    .draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                    .map_err(plot_error)?;
+                chart.draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(plot_error)?;
             }
         }
         Ok(!runs.is_empty())
@@ -325,16 +305,9 @@ impl LineChart {
 /// ```
 pub fn line_plot(xs: &[f32], ys: &[f32], title: &str, x_label: &str, y_label: &str) -> Html {
     if xs.len() != ys.len() {
-        return Html::error(&format!(
-            "line_plot: {} x values but {} y values",
-            xs.len(),
-            ys.len()
-        ));
+        return Html::error(&format!("line_plot: {} x values but {} y values", xs.len(), ys.len()));
     }
-    LineChart::new(title)
-        .labels(x_label, y_label)
-        .series("", xs, ys)
-        .to_html()
+    LineChart::new(title).labels(x_label, y_label).series("", xs, ys).to_html()
 }
 
 #[cfg(test)]
@@ -352,18 +325,14 @@ mod tests {
             width: 2,
         };
         assert_eq!(s.runs().len(), 2);
-        let html = LineChart::new("t")
-            .series("nan", &[1.0, 2.0], &[f32::NAN, f32::INFINITY])
-            .to_html();
+        let html = LineChart::new("t").series("nan", &[1.0, 2.0], &[f32::NAN, f32::INFINITY]).to_html();
         assert!(!html.is_error() && html.as_str().contains("no finite values"));
     }
 
     #[test]
     fn svg_has_title_labels_and_legend() {
-        let html = LineChart::new("My title")
-            .labels("epoch", "loss")
-            .series("train", &[1.0, 2.0], &[0.5, 0.4])
-            .to_html();
+        let html =
+            LineChart::new("My title").labels("epoch", "loss").series("train", &[1.0, 2.0], &[0.5, 0.4]).to_html();
         let s = html.as_str();
         assert_eq!(html.count("<svg"), 1);
         for text in ["My title", "epoch", "loss", "train"] {

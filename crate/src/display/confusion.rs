@@ -23,12 +23,7 @@ fn count_pairs(y_true: &[usize], y_pred: &[usize], n: usize) -> Vec<Vec<usize>> 
 fn heat(fraction: f64) -> String {
     let f = fraction.clamp(0.0, 1.0);
     let mix = |white: f64, blue: f64| (white + (blue - white) * f).round() as u8;
-    format!(
-        "rgb({},{},{})",
-        mix(247.0, 8.0),
-        mix(251.0, 48.0),
-        mix(255.0, 107.0)
-    )
+    format!("rgb({},{},{})", mix(247.0, 8.0), mix(251.0, 48.0), mix(255.0, 107.0))
 }
 
 /// Where things go in the picture.
@@ -47,14 +42,7 @@ impl Layout {
         let cell = (420 / n.max(1)).clamp(18, 44);
         let font = (cell as f64 * 0.45).clamp(9.0, 14.0);
         let label = (longest_name as f64 * font * 0.62).ceil() as usize + 10;
-        Layout {
-            cell,
-            font,
-            left: label + 28,
-            top: 40,
-            bottom: label + 30,
-            n,
-        }
+        Layout { cell, font, left: label + 28, top: 40, bottom: label + 30, n }
     }
 
     fn width(&self) -> usize {
@@ -69,10 +57,7 @@ impl Layout {
 /// The SVG of the matrix with a title, class labels and counts.
 fn matrix_svg(counts: &[Vec<usize>], names: &[String], title: &str) -> String {
     let n = counts.len();
-    let l = Layout::new(
-        n,
-        names.iter().map(|s| s.chars().count()).max().unwrap_or(1),
-    );
+    let l = Layout::new(n, names.iter().map(|s| s.chars().count()).max().unwrap_or(1));
     let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let font = l.font;
     let mut svg = format!(
@@ -143,17 +128,10 @@ fn class_count(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Re
             y_pred.len()
         )));
     }
-    let largest = y_true
-        .iter()
-        .chain(y_pred)
-        .copied()
-        .max()
-        .map_or(0, |m| m + 1);
+    let largest = y_true.iter().chain(y_pred).copied().max().map_or(0, |m| m + 1);
     let n = class_names.len().max(largest);
     if n == 0 || n > MAX_CLASSES {
-        return Err(Error::InvalidArgument(format!(
-            "confusion_matrix: {n} classes (need 1 to {MAX_CLASSES})"
-        )));
+        return Err(Error::InvalidArgument(format!("confusion_matrix: {n} classes (need 1 to {MAX_CLASSES})")));
     }
     Ok(n)
 }
@@ -177,10 +155,7 @@ pub fn confusion_matrix(y_true: &[usize], y_pred: &[usize], class_names: &[Strin
     let title = if y_true.is_empty() {
         "Confusion matrix (no samples)".to_string()
     } else {
-        format!(
-            "Confusion matrix (accuracy {:.3})",
-            correct as f64 / y_true.len() as f64
-        )
+        format!("Confusion matrix (accuracy {:.3})", correct as f64 / y_true.len() as f64)
     };
     let names: Vec<String> = (0..n).map(|i| class_name(class_names, i)).collect();
     Html::new(matrix_svg(&counts, &names, &title))

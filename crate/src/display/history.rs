@@ -7,24 +7,13 @@ use crate::model::History;
 
 /// Epoch numbers as `f32` x values (1, 2, ... when `epoch` is shorter than the values).
 fn epoch_xs(history: &History, len: usize) -> Vec<f32> {
-    (0..len)
-        .map(|i| history.epoch.get(i).map_or(i + 1, |&e| e) as f32)
-        .collect()
+    (0..len).map(|i| history.epoch.get(i).map_or(i + 1, |&e| e) as f32).collect()
 }
 
 /// One chart of a training and a validation curve (the validation one only when recorded).
-fn train_val_chart(
-    history: &History,
-    title: &str,
-    y_label: &str,
-    train: &[f32],
-    val: &[f32],
-) -> LineChart {
-    let mut chart = LineChart::new(title).labels("epoch", y_label).series(
-        "training",
-        &epoch_xs(history, train.len()),
-        train,
-    );
+fn train_val_chart(history: &History, title: &str, y_label: &str, train: &[f32], val: &[f32]) -> LineChart {
+    let mut chart =
+        LineChart::new(title).labels("epoch", y_label).series("training", &epoch_xs(history, train.len()), train);
     if !val.is_empty() {
         chart = chart.series("validation", &epoch_xs(history, val.len()), val);
     }
@@ -46,14 +35,8 @@ pub fn plot_history(history: &History) -> Html {
     let loss = train_val_chart(history, "Loss", "loss", &history.loss, &history.val_loss);
     let mut charts = vec![loss.to_html()];
     if !history.accuracy.is_empty() || !history.val_accuracy.is_empty() {
-        let accuracy = train_val_chart(
-            history,
-            "Accuracy",
-            "accuracy",
-            &history.accuracy,
-            &history.val_accuracy,
-        )
-        .legend_at(SeriesLabelPosition::LowerRight);
+        let accuracy = train_val_chart(history, "Accuracy", "accuracy", &history.accuracy, &history.val_accuracy)
+            .legend_at(SeriesLabelPosition::LowerRight);
         charts.push(accuracy.to_html());
     }
     Html::row(charts)
@@ -65,11 +48,8 @@ fn moving_average(values: &[f32], window: usize) -> Vec<f32> {
     let window = window.max(1);
     (0..values.len())
         .map(|i| {
-            let finite: Vec<f32> = values[i.saturating_sub(window - 1)..=i]
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .collect();
+            let finite: Vec<f32> =
+                values[i.saturating_sub(window - 1)..=i].iter().copied().filter(|v| v.is_finite()).collect();
             if finite.is_empty() {
                 f32::NAN
             } else {
@@ -110,9 +90,7 @@ pub fn plot_batch_loss(history: &History) -> Html {
         markers: false,
         width: 2,
     };
-    let mut chart = LineChart::new("Loss per batch")
-        .labels("batch", "loss")
-        .styled_series(light);
+    let mut chart = LineChart::new("Loss per batch").labels("batch", "loss").styled_series(light);
     if window > 1 {
         chart = chart.styled_series(smooth);
     }
@@ -129,10 +107,7 @@ pub fn last_epoch_table(history: &History) -> Html {
     let Some(&epoch) = history.epoch.last() else {
         return Html::text("(no epochs recorded)");
     };
-    let mut rows = vec![
-        ("loss", cell(history.loss.last())),
-        ("accuracy", cell(history.accuracy.last())),
-    ];
+    let mut rows = vec![("loss", cell(history.loss.last())), ("accuracy", cell(history.accuracy.last()))];
     if !history.val_loss.is_empty() || !history.val_accuracy.is_empty() {
         rows.push(("val_loss", cell(history.val_loss.last())));
         rows.push(("val_accuracy", cell(history.val_accuracy.last())));
@@ -140,10 +115,7 @@ pub fn last_epoch_table(history: &History) -> Html {
     if let Some(s) = history.seconds.last() {
         rows.push(("seconds", format!("{s:.1}")));
     }
-    let header: String = rows
-        .iter()
-        .map(|(name, _)| format!("<th>{name}</th>"))
-        .collect();
+    let header: String = rows.iter().map(|(name, _)| format!("<th>{name}</th>")).collect();
     let values: String = rows.iter().map(|(_, v)| format!("<td>{v}</td>")).collect();
     Html::new(format!(
         "<table cellpadding=\"4\"><tr><th>epoch</th>{header}</tr><tr><td>{epoch} of {}</td>{values}</tr></table>",
@@ -162,10 +134,7 @@ impl History {
     pub fn to_html(&self) -> Html {
         let mut html = plot_history(self) + last_epoch_table(self);
         if let Some(warning) = self.overfitting_warning(3) {
-            html += Html::new(format!(
-                "<p style=\"color:#b35900\">⚠ {}</p>",
-                escape(&warning)
-            ));
+            html += Html::new(format!("<p style=\"color:#b35900\">⚠ {}</p>", escape(&warning)));
         }
         html
     }
@@ -200,12 +169,7 @@ mod tests {
     fn empty_and_nan_histories_do_not_panic() {
         assert_eq!(plot_history(&History::default()).count("<svg"), 0);
         assert_eq!(plot_batch_loss(&History::default()).count("<svg"), 0);
-        let all_nan = History {
-            epoch: vec![1],
-            loss: vec![f32::NAN],
-            accuracy: vec![f32::NAN],
-            ..History::default()
-        };
+        let all_nan = History { epoch: vec![1], loss: vec![f32::NAN], accuracy: vec![f32::NAN], ..History::default() };
         assert_eq!(plot_history(&all_nan).count("<svg"), 2);
         assert!(!history().to_html().is_error());
         assert_eq!(plot_batch_loss(&history()).count("<svg"), 1);
@@ -219,9 +183,6 @@ mod tests {
 
     #[test]
     fn moving_average_skips_nan() {
-        assert_eq!(
-            moving_average(&[1.0, f32::NAN, 3.0], 2),
-            vec![1.0, 1.0, 3.0]
-        );
+        assert_eq!(moving_average(&[1.0, f32::NAN, 3.0], 2), vec![1.0, 1.0, 3.0]);
     }
 }

@@ -67,10 +67,7 @@ impl Html {
 
     /// Pieces one below the other, in a one-column table.
     pub fn column(items: Vec<Html>) -> Self {
-        let rows: String = items
-            .iter()
-            .map(|item| format!("<tr>{}</tr>", cell(item)))
-            .collect();
+        let rows: String = items.iter().map(|item| format!("<tr>{}</tr>", cell(item))).collect();
         Html(format!("<table>{rows}</table>"))
     }
 
@@ -99,10 +96,7 @@ impl Html {
 
     /// Shows the HTML as a notebook cell's result (evcxr's rich-output protocol).
     pub fn evcxr_display(&self) {
-        println!(
-            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
-            self.0
-        );
+        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.0);
     }
 }
 
@@ -164,10 +158,7 @@ mod tests {
 
     #[test]
     fn escapes_text() {
-        assert_eq!(
-            Html::text("a<b & \"c\"").as_str(),
-            "<p>a&lt;b &amp; &quot;c&quot;</p>"
-        );
+        assert_eq!(Html::text("a<b & \"c\"").as_str(), "<p>a&lt;b &amp; &quot;c&quot;</p>");
     }
 
     #[test]

@@ -11,10 +11,7 @@ const DEFAULT_COLUMNS: usize = 8;
 pub fn captioned(image: &RgbImage, caption: &str) -> Html {
     match img_tag(image) {
         Ok(img) if caption.is_empty() => Html::new(format!("<div>{img}</div>")),
-        Ok(img) => Html::new(format!(
-            "<div>{img}<br><span style=\"font-size:12px\">{}</span></div>",
-            escape(caption)
-        )),
+        Ok(img) => Html::new(format!("<div>{img}<br><span style=\"font-size:12px\">{}</span></div>", escape(caption))),
         Err(e) => Html::error(&e.to_string()),
     }
 }
@@ -75,25 +72,15 @@ pub fn grid_of<S: AsRef<str>>(images: &[RgbImage], captions: &[S], columns: usiz
     if images.is_empty() {
         return Html::text("(no images)");
     }
-    let columns = if columns == 0 {
-        DEFAULT_COLUMNS
-    } else {
-        columns
-    };
-    let cells = images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| captioned(img, captions.get(i).map_or("", AsRef::as_ref)))
-        .collect();
+    let columns = if columns == 0 { DEFAULT_COLUMNS } else { columns };
+    let cells =
+        images.iter().enumerate().map(|(i, img)| captioned(img, captions.get(i).map_or("", AsRef::as_ref))).collect();
     Html::grid(cells, columns)
 }
 
 /// The name of class `index`, or the number itself when there is no such name.
 pub(crate) fn class_name(class_names: &[String], index: usize) -> String {
-    class_names
-        .get(index)
-        .cloned()
-        .unwrap_or_else(|| index.to_string())
+    class_names.get(index).cloned().unwrap_or_else(|| index.to_string())
 }
 
 /// The first `max` images whose true and predicted labels differ, captioned
@@ -130,13 +117,7 @@ pub fn misclassified<P: Pictures + ?Sized>(
     let pictures: Vec<RgbImage> = wrong.iter().map(|&i| rgb[i].clone()).collect();
     let captions: Vec<String> = wrong
         .iter()
-        .map(|&i| {
-            format!(
-                "{} → {}",
-                class_name(class_names, true_labels[i]),
-                class_name(class_names, predicted[i])
-            )
-        })
+        .map(|&i| format!("{} → {}", class_name(class_names, true_labels[i]), class_name(class_names, predicted[i])))
         .collect();
     grid_of(&pictures, &captions, DEFAULT_COLUMNS)
 }
@@ -176,9 +157,6 @@ mod tests {
         let html = misclassified(&images, &[0, 1, 5], &[1, 1, 0], &names, 10);
         assert_eq!(html.count("<img"), 2);
         assert!(html.as_str().contains("apple → banana") && html.as_str().contains("5 → apple"));
-        assert_eq!(
-            misclassified(&images, &[0], &[1], &names, 0).count("<img"),
-            0
-        );
+        assert_eq!(misclassified(&images, &[0], &[1], &names, 0).count("<img"), 0);
     }
 }

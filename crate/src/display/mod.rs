@@ -36,10 +36,6 @@ pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, F
 pub use confusion::confusion_matrix;
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};
 pub use html::{escape, Html};
-pub use images::{
-    captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with,
-};
-pub use pixels::{
-    img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE,
-};
+pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};
+pub use pixels::{img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE};
 pub use weights::weight_images;

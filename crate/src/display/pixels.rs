@@ -63,9 +63,7 @@ pub(crate) fn finite_range<'a>(values: impl IntoIterator<Item = &'a f32>) -> (f3
     let (min, max) = values
         .into_iter()
         .filter(|v| v.is_finite())
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     if min > max {
         (0.0, 0.0)
     } else {
@@ -84,9 +82,7 @@ pub fn to_rgb_image(pixels: ArrayView3<f32>, range: PixelRange) -> Result<RgbIma
     }
     let (min, max) = finite_range(pixels.iter());
     let range = range.resolve(min, max);
-    let byte = |y: usize, x: usize, ch: usize| {
-        range.to_byte(pixels[[y, x, if c == 1 { 0 } else { ch }]], min, max)
-    };
+    let byte = |y: usize, x: usize, ch: usize| range.to_byte(pixels[[y, x, if c == 1 { 0 } else { ch }]], min, max);
     let (w32, h32) = (u32::try_from(w), u32::try_from(h));
     let (Ok(w32), Ok(h32)) = (w32, h32) else {
         return Err(Error::Shape(format!("image too large: {h}×{w}")));
@@ -142,12 +138,9 @@ impl Picture for ArrayD<f32> {
             4 if self.shape()[0] == 1 => self.index_axis(Axis(0), 0),
             _ => self.view(),
         };
-        let view = view.into_dimensionality::<Ix3>().map_err(|_| {
-            Error::Shape(format!(
-                "an image must be (height, width, channels), got {:?}",
-                self.shape()
-            ))
-        })?;
+        let view = view
+            .into_dimensionality::<Ix3>()
+            .map_err(|_| Error::Shape(format!("an image must be (height, width, channels), got {:?}", self.shape())))?;
         to_rgb_image(view, range)
     }
 }
@@ -195,9 +188,7 @@ impl Pictures for ArrayViewD<'_, f32> {
         let range = range.resolve(min, max);
         self.axis_iter(Axis(0))
             .map(|img| {
-                let img = img
-                    .into_dimensionality::<Ix3>()
-                    .map_err(|e| Error::Shape(e.to_string()))?;
+                let img = img.into_dimensionality::<Ix3>().map_err(|e| Error::Shape(e.to_string()))?;
                 to_rgb_image(img, range)
             })
             .collect()
@@ -230,12 +221,7 @@ fn upscale_factor(w: u32, h: u32) -> u32 {
 pub fn png_bytes(image: &RgbImage) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
+        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
         .map_err(|e| Error::InvalidArgument(format!("cannot encode PNG: {e}")))?;
     Ok(bytes)
 }
@@ -276,28 +262,16 @@ mod tests {
     fn signed_and_byte_pixels_give_the_same_image() {
         let bytes = Array::from_shape_fn((2, 3, 3), |(y, x, c)| ((y * 9 + x * 3 + c) * 20) as f32);
         let signed = bytes.mapv(|v| v / 127.5 - 1.0);
-        assert_eq!(
-            bytes.to_rgb(PixelRange::Auto).unwrap(),
-            signed.to_rgb(PixelRange::Auto).unwrap()
-        );
+        assert_eq!(bytes.to_rgb(PixelRange::Auto).unwrap(), signed.to_rgb(PixelRange::Auto).unwrap());
     }
 
     #[test]
     fn nan_and_bad_shapes_do_not_panic() {
         let nan = Array3::from_elem((4, 4, 3), f32::NAN);
-        assert_eq!(
-            nan.to_rgb(PixelRange::Auto).unwrap().get_pixel(0, 0).0,
-            [0, 0, 0]
-        );
-        assert!(Array3::<f32>::zeros((4, 4, 2))
-            .to_rgb(PixelRange::Auto)
-            .is_err());
-        assert!(Array3::<f32>::zeros((0, 4, 3))
-            .to_rgb(PixelRange::Auto)
-            .is_err());
-        assert!(ArrayD::<f32>::zeros(vec![4, 4])
-            .to_rgb(PixelRange::Auto)
-            .is_err());
+        assert_eq!(nan.to_rgb(PixelRange::Auto).unwrap().get_pixel(0, 0).0, [0, 0, 0]);
+        assert!(Array3::<f32>::zeros((4, 4, 2)).to_rgb(PixelRange::Auto).is_err());
+        assert!(Array3::<f32>::zeros((0, 4, 3)).to_rgb(PixelRange::Auto).is_err());
+        assert!(ArrayD::<f32>::zeros(vec![4, 4]).to_rgb(PixelRange::Auto).is_err());
     }
 
     #[test]

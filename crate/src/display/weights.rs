@@ -11,10 +11,7 @@ use ndarray::{Array3, ArrayView2};
 const COLUMNS: usize = 10;
 
 /// The weights of each class (a column of `kernel`) as an RGB image of `image_shape`.
-fn class_images(
-    kernel: ArrayView2<f32>,
-    (h, w, c): (usize, usize, usize),
-) -> Result<Vec<RgbImage>> {
+fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Result<Vec<RgbImage>> {
     if kernel.nrows() != h * w * c {
         return Err(Error::Shape(format!(
             "weight_images: the kernel has {} rows (features) but an image of ({h}, {w}, {c}) has {}",
@@ -26,8 +23,7 @@ fn class_images(
         .columns()
         .into_iter()
         .map(|column| {
-            let pixels = Array3::from_shape_vec((h, w, c), column.to_vec())
-                .map_err(|e| Error::Shape(e.to_string()))?;
+            let pixels = Array3::from_shape_vec((h, w, c), column.to_vec()).map_err(|e| Error::Shape(e.to_string()))?;
             to_rgb_image(pixels.view(), PixelRange::Stretch)
         })
         .collect()
@@ -46,16 +42,10 @@ fn class_images(
 /// let html = weight_images(kernel.view(), (32, 32, 3), &["apple".into(), "banana".into()]);
 /// assert_eq!(html.count("<img"), 2);
 /// ```
-pub fn weight_images(
-    kernel: ArrayView2<f32>,
-    image_shape: (usize, usize, usize),
-    class_names: &[String],
-) -> Html {
+pub fn weight_images(kernel: ArrayView2<f32>, image_shape: (usize, usize, usize), class_names: &[String]) -> Html {
     match class_images(kernel, image_shape) {
         Ok(images) => {
-            let captions: Vec<String> = (0..images.len())
-                .map(|j| class_name(class_names, j))
-                .collect();
+            let captions: Vec<String> = (0..images.len()).map(|j| class_name(class_names, j)).collect();
             grid_of(&images, &captions, COLUMNS)
         }
         Err(e) => Html::error(&e.to_string()),

@@ -108,9 +108,7 @@ impl Dense {
 
     /// Stores `∂W`, `∂b` from `∂z` and returns `∂x` if asked.
     fn backward_linear(&mut self, x: &Array2<f32>, dz: Array2<f32>, need_input_grad: bool) -> Option<Tensor> {
-        let mut dw = std::mem::take(&mut self.params[0].grad)
-            .into_dimensionality::<Ix2>()
-            .expect("kernel grad is 2-D");
+        let mut dw = std::mem::take(&mut self.params[0].grad).into_dimensionality::<Ix2>().expect("kernel grad is 2-D");
         matmul_into(x.t(), dz.view(), &mut dw, false);
         self.params[0].grad = dw.into_dyn();
         self.params[1].grad = dz.sum_axis(Axis(0)).into_dyn();

@@ -51,9 +51,7 @@ impl Layer for Flatten {
     }
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
         if input_shape.is_empty() || input_shape.contains(&0) {
-            return Err(Error::Shape(format!(
-                "Flatten needs a non-empty input shape, got {input_shape:?}"
-            )));
+            return Err(Error::Shape(format!("Flatten needs a non-empty input shape, got {input_shape:?}")));
         }
         let out = vec![input_shape.iter().product()];
         self.built_input = Some(input_shape.to_vec());

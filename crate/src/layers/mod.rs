@@ -73,10 +73,7 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     /// The backward pass from `∂L/∂logits` of a softmax output (skipping the softmax itself).
     fn backward_from_logits(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         let _ = (grad, need_input_grad);
-        Err(crate::Error::InvalidArgument(format!(
-            "layer {} has no softmax output",
-            self.name()
-        )))
+        Err(crate::Error::InvalidArgument(format!("layer {} has no softmax output", self.name())))
     }
     /// The trainable weights, in Keras order.
     fn params(&self) -> &[Param] {
@@ -156,8 +153,6 @@ impl LayerConfig {
 pub(crate) fn as_matrix(x: Tensor, layer: &str) -> Result<ndarray::Array2<f32>> {
     let shape = x.shape().to_vec();
     x.into_dimensionality::<ndarray::Ix2>().map_err(|_| {
-        crate::Error::Shape(format!(
-            "layer {layer} expects a 2-D input (batch, features), got shape {shape:?}"
-        ))
+        crate::Error::Shape(format!("layer {layer} expects a 2-D input (batch, features), got shape {shape:?}"))
     })
 }

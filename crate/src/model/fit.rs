@@ -53,7 +53,12 @@ impl Sequential {
     ///
     /// Stops with [`Error::NonFiniteLoss`] (naming the epoch and batch) if the loss becomes NaN or
     /// infinite; the weights are those from before the bad batch.
-    pub fn fit(&mut self, train: &mut dyn Sequence, mut validation: Option<&mut dyn Sequence>, epochs: usize) -> Result<History> {
+    pub fn fit(
+        &mut self,
+        train: &mut dyn Sequence,
+        mut validation: Option<&mut dyn Sequence>,
+        epochs: usize,
+    ) -> Result<History> {
         self.compiled.as_ref().ok_or(Error::NotCompiled("fit"))?;
         let steps = train.len();
         if steps == 0 {

@@ -361,7 +361,8 @@ impl Sequential {
                 break;
             }
             let need = i > first_trainable;
-            let out = if i == top && from_logits { layer.backward_from_logits(g, need)? } else { layer.backward(g, need)? };
+            let out =
+                if i == top && from_logits { layer.backward_from_logits(g, need)? } else { layer.backward(g, need)? };
             match out {
                 Some(next) => g = next,
                 None => break,

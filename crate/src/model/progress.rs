@@ -100,8 +100,10 @@ impl Progress {
         }
         let elapsed = self.start.elapsed().as_secs_f64();
         let step = per_step(elapsed / self.total.max(1) as f64);
-        let prefix = if self.verbose == Verbose::ProgressBar { format!("{} - ", self.bar(self.total)) } else { String::new() };
-        let (cr, clear) = if self.terminal && self.verbose == Verbose::ProgressBar { ("\r", "\x1b[K") } else { ("", "") };
+        let prefix =
+            if self.verbose == Verbose::ProgressBar { format!("{} - ", self.bar(self.total)) } else { String::new() };
+        let (cr, clear) =
+            if self.terminal && self.verbose == Verbose::ProgressBar { ("\r", "\x1b[K") } else { ("", "") };
         let _ = writeln!(self.out, "{cr}{prefix}{elapsed:.0}s {step}{}{clear}", format_metrics(metrics));
         let _ = self.out.flush();
     }

@@ -51,7 +51,11 @@ impl Sequential {
         let mut data = Vec::new();
         for layer in &self.layers {
             for p in layer.params() {
-                weights.push(WeightEntry { layer: layer.name().into(), name: p.name.into(), shape: p.value.shape().to_vec() });
+                weights.push(WeightEntry {
+                    layer: layer.name().into(),
+                    name: p.name.into(),
+                    shape: p.value.shape().to_vec(),
+                });
                 data.extend(p.value.iter().flat_map(|v| v.to_le_bytes()));
             }
         }
@@ -129,7 +133,10 @@ impl Sequential {
         let Some(shape) = &header.input_shape else {
             return Err("the file has no input shape".into());
         };
-        if shape.is_empty() || shape.iter().any(|&d| d == 0) || shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none() {
+        if shape.is_empty()
+            || shape.iter().any(|&d| d == 0)
+            || shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none()
+        {
             return Err(format!("the file's input shape {shape:?} is not valid"));
         }
         if model.input_shape.is_none() {
@@ -171,10 +178,7 @@ fn parse(bytes: &[u8]) -> Result<(Header, Vec<Tensor>), String> {
         return Err(format!("unknown format {:?}", v.format));
     }
     if v.version != FORMAT_VERSION {
-        return Err(format!(
-            "the file has format version {}, this snackml reads version {FORMAT_VERSION}",
-            v.version
-        ));
+        return Err(format!("the file has format version {}, this snackml reads version {FORMAT_VERSION}", v.version));
     }
     if crc32fast::hash(body) != crc {
         return Err("checksum mismatch: the file is truncated or damaged".into());
@@ -190,7 +194,8 @@ fn parse(bytes: &[u8]) -> Result<(Header, Vec<Tensor>), String> {
         }
         let (chunk, rest) = data.split_at(len);
         data = rest;
-        let values: Vec<f32> = chunk.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+        let values: Vec<f32> =
+            chunk.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
         weights.push(Tensor::from_shape_vec(ndarray::IxDyn(&w.shape), values).map_err(|e| e.to_string())?);
     }
     if !data.is_empty() {

@@ -31,7 +31,8 @@ impl Sequential {
     pub fn summary(&self) -> Result<Summary> {
         if self.layers.is_empty() || self.input_shape.is_none() {
             return Err(Error::NotBuilt(
-                "summary needs the input shape: give the first layer one (Flatten::with_input_shape) or call build".into(),
+                "summary needs the input shape: give the first layer one (Flatten::with_input_shape) or call build"
+                    .into(),
             ));
         }
         let rows = self
