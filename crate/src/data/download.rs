@@ -432,8 +432,9 @@ fn unpack_and_verify(archive: &Path, out: &Path, options: &DownloadOptions) -> R
 /// Copies every image under a `train/`, `val/` or `test/` folder of the archive to
 /// `dest/SPLIT/CLASS/FILE`. Returns the images per split and the class names per split.
 fn unpack(archive: &Path, dest: &Path) -> Result<([usize; 3], [BTreeSet<String>; 3])> {
-    let corrupt =
-        |e: &dyn std::fmt::Display| Error::Download(format!("{} is not a valid zip archive: {e}", archive.display()));
+    let corrupt = |e: &dyn std::fmt::Display| {
+        Error::Download(format!("the downloaded file is not a valid zip archive (it has been deleted): {e}"))
+    };
     let file = File::open(archive).map_err(|e| Error::path(archive, format!("cannot open: {e}")))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(&e))?;
     let mut counts = [0usize; 3];

@@ -12,6 +12,17 @@
 //! The default [`SynthOptions`] give 96×96 images, 100 training, 25 validation and 25 test
 //! images per class: **2,000 / 500 / 500** images (the real set has 4,838 / 955 / 952 photos).
 //!
+//! ## How hard it is
+//!
+//! Measured with `snackml train data/synth --json` (default options, seed 42, 32×32 inputs, Adam
+//! 1e-3, batch 64): logistic regression reaches about **46% test accuracy** (48% with the
+//! triangle resize filter) while its training accuracy climbs to 96% in 25 epochs and its
+//! validation accuracy stalls near 42–44% from epoch 5 on (validation loss lowest near epoch 9):
+//! it overfits, as in the chapter. The 500-unit network does a bit better, **52–54%**, after
+//! reaching 100% on the training images. Chance is 5%.
+//!
+//! ## Written safely
+//!
 //! The output is fixed by the seed, byte for byte. It is written into a temporary folder beside
 //! `root` and renamed into place only when complete, with a marker file recording the options,
 //! so an interrupted run never leaves a half dataset that looks complete, and a second run with
