@@ -206,6 +206,15 @@ struct EpochLine {
     val_accuracy: f32,
 }
 
+/// `train --json`, phase `load`: making the generators, which decode every image once.
+#[derive(Serialize)]
+struct Load {
+    model: &'static str,
+    phase: &'static str,
+    seconds: f64,
+    images: usize,
+}
+
 /// `train --json`, phase `trained_test`.
 #[derive(Serialize)]
 struct TrainedTest {
@@ -226,7 +235,9 @@ fn report(line: &impl Serialize) -> snackml::Result<()> {
 /// `snackml train`: the chapter's run (untrained test score, fit with validation, trained test
 /// score), as `keras_ch6.py` does it.
 fn train(args: TrainArgs) -> snackml::Result<()> {
+    let t = Instant::now();
     let (mut train, mut val, mut test) = generators(&args)?;
+    let load_seconds = t.elapsed().as_secs_f64();
     snackml::data::generator::check_same_classes(&[("train", &train), ("val", &val), ("test", &test)])?;
     let mut model = build_model(&args, train.num_classes())?;
     let name = args.model.name();
@@ -237,6 +248,14 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
     let (loss, acc) = model.evaluate(&mut test)?;
     let seconds = t.elapsed().as_secs_f64();
     let epoch_seconds = if args.json {
+        // Not in the anchor's output: decoding happens here, when the generators are made (they
+        // keep the decoded images in memory), not in the first epoch as with Keras's generators.
+        report(&Load {
+            model: name,
+            phase: "load",
+            seconds: load_seconds,
+            images: train.samples() + val.samples() + test.samples(),
+        })?;
         report(&UntrainedTest { model: name, phase: "untrained_test", loss, acc, seconds })?;
         fit_reporting_each_epoch(&mut model, &mut train, &mut val, epochs, name)?
     } else {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The chapter, end to end, in Keras and in snackml, back to back on the same machine, and the ratios.
+#
+# usage: bench/compare_keras.sh [DATA_DIR] [KERAS_PYTHON]
+#   DATA_DIR      a snacks-layout folder (default ../shared/datasets/food10-256)
+#   KERAS_PYTHON  a python with tensorflow-cpu, tf-keras, pillow, scipy (default $KERAS_PYTHON);
+#                 set one up as ../shared/anchor/README.md says.
+# Runs ../shared/anchor/keras_ch6.py (logreg 5 epochs, mlp500 3 epochs, generators decoding every
+# epoch), then `snackml train` with the same models, epochs, batch size, learning rate and Keras's
+# nearest-neighbour resize, and prints a table (bench/compare.py). Machines are noisy: run it a few
+# times and compare medians.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="${1:-$ROOT/../shared/datasets/food10-256}"
+PY="${2:-${KERAS_PYTHON:-}}"
+[ -n "$PY" ] || { echo "give KERAS_PYTHON (a python with tensorflow-cpu and tf-keras)"; exit 2; }
+OUT="$ROOT/artifacts/compare"
+mkdir -p "$OUT"
+cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" -p snackml --features cli --bin snackml
+BIN="$ROOT/target/release/snackml"
+
+echo "== Keras (keras_ch6.py) on $DATA"
+"$PY" "$ROOT/../shared/anchor/keras_ch6.py" "$DATA" | tee "$OUT/keras.jsonl"
+echo "== snackml on $DATA"
+{
+  "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
+  "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
+} | grep '^{' | tee "$OUT/snackml.jsonl"
+python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/snackml.jsonl"
