@@ -47,6 +47,15 @@ mkdir -p "$EVCXR_TMPDIR"
 RUST_LIBDIR="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/lib"
 export LD_LIBRARY_PATH="$RUST_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
+# Only for the processes that run notebooks (start.sh, the notebook and browser tests; not cargo test):
+# evcxr builds everything with debug assertions and overflow checks on, which makes training in a
+# notebook about 3x slower than the same code built for release (24 ms against 9 ms a step of the
+# two-layer network, measured). Cargo lets the environment override evcxr's profile.
+notebook_env() {
+  export CARGO_PROFILE_DEV_DEBUG_ASSERTIONS=false
+  export CARGO_PROFILE_DEV_OVERFLOW_CHECKS=false
+}
+
 # 4. The embedded default dataset.
 if [ ! -f "$ROOT/data/synth/.complete" ] && [ ! -f "$ROOT/data/snacks/.complete" ]; then
   say "Writing the synthetic snacks dataset to data/synth (the offline stand-in for the real photos)"
