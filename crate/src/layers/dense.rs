@@ -143,6 +143,12 @@ impl Layer for Dense {
         if fan_in == 0 {
             return Err(Error::Shape(format!("layer {} (Dense) got inputs with 0 features", self.name)));
         }
+        if fan_in.checked_mul(self.units).is_none_or(|n| n > isize::MAX as usize / 4) {
+            return Err(Error::Shape(format!(
+                "layer {} (Dense) of {fan_in} × {} weights is too large to allocate",
+                self.name, self.units
+            )));
+        }
         let same = self.params.first().is_some_and(|k| k.value.shape() == [fan_in, self.units]);
         if !same {
             let limit = (6.0 / (fan_in + self.units) as f64).sqrt() as f32;

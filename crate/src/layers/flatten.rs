@@ -53,7 +53,10 @@ impl Layer for Flatten {
         if input_shape.is_empty() || input_shape.contains(&0) {
             return Err(Error::Shape(format!("Flatten needs a non-empty input shape, got {input_shape:?}")));
         }
-        let out = vec![input_shape.iter().product()];
+        let Some(size) = input_shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) else {
+            return Err(Error::Shape(format!("Flatten input shape {input_shape:?} has too many elements to address")));
+        };
+        let out = vec![size];
         self.built_input = Some(input_shape.to_vec());
         self.output = Some(out.clone());
         Ok(out)
