@@ -125,6 +125,7 @@ impl Sequential {
         if header.kind != Kind::Model {
             return Err("this file holds weights only: build the model, then call load_weights".into());
         }
+        check_layers_fit(&header)?;
         let mut model = Sequential::with_seed(0);
         model.name = header.name.clone();
         for config in &header.layers {
@@ -145,6 +146,41 @@ impl Sequential {
         model.set_weights(weights).map_err(|e| format!("weights do not fit the architecture: {e}"))?;
         Ok(model)
     }
+}
+
+/// Checks, before any layer is created, that the layers of the header would create exactly the
+/// weight shapes the file lists (and holds: `parse` has read them). Building a layer allocates its
+/// weights, so without this a damaged header with a valid checksum could ask a 1 kB file for
+/// gigabytes. Shapes the layers would refuse are left for them to refuse.
+fn check_layers_fit(header: &Header) -> Result<(), String> {
+    let declared = header.layers.first().and_then(|c| match c {
+        LayerConfig::Flatten { input_shape, .. } | LayerConfig::Dense { input_shape, .. } => input_shape.clone(),
+        LayerConfig::Activation { .. } => None,
+    });
+    let Some(mut shape) = declared.or_else(|| header.input_shape.clone()) else { return Ok(()) };
+    let mut need = Vec::new();
+    for config in &header.layers {
+        match config {
+            LayerConfig::Flatten { .. } => {
+                let size = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+                shape = vec![size.ok_or_else(|| format!("the input shape {shape:?} is too large"))?];
+            }
+            LayerConfig::Dense { units, .. } => {
+                let &[fan_in] = shape.as_slice() else { return Ok(()) };
+                need.push(vec![fan_in, *units]);
+                need.push(vec![*units]);
+                shape = vec![*units];
+            }
+            LayerConfig::Activation { .. } => {}
+        }
+    }
+    let have: Vec<Vec<usize>> = header.weights.iter().map(|w| w.shape.clone()).collect();
+    if need != have {
+        return Err(format!(
+            "weights do not fit the architecture: its layers need weights of shapes {need:?}, the file holds {have:?}"
+        ));
+    }
+    Ok(())
 }
 
 fn layer_name(c: &LayerConfig) -> String {
