@@ -10,9 +10,10 @@ cd "$ROOT"
 status=0
 
 say "cargo test"
-cargo test --workspace --all-features 2>&1 | tee "$ROOT/.cache/cargo-test.log" || status=1
+cargo test --workspace --all-features || status=1
 
 say "Executing the notebooks with the evcxr kernel"
+notebook_env
 python scripts/run_notebooks.py --out "$ROOT/artifacts/notebooks" || status=1
 
 say "Checking the committed notebooks"
