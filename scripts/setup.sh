@@ -27,7 +27,7 @@ fi
 export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
 
 # 2. The evcxr Rust kernel.
-if [ "$(evcxr_jupyter --version 2>/dev/null | awk '{print $2}')" != "$EVCXR_VERSION" ]; then
+if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
   say "Installing evcxr_jupyter $EVCXR_VERSION (compiles once, about 6 minutes on 2 cores)"
   cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --quiet
 fi
@@ -61,4 +61,4 @@ if [ ! -f "$ROOT/data/synth/.complete" ] && [ ! -f "$ROOT/data/snacks/.complete"
   say "Writing the synthetic snacks dataset to data/synth (the offline stand-in for the real photos)"
   cargo run --quiet --release --manifest-path "$ROOT/Cargo.toml" -p snackml --features cli --bin snackml -- synth --out "$ROOT/data/synth"
 fi
-say "Set up: $(jupyter lab --version 2>/dev/null | head -1 | sed 's/^/JupyterLab /'), $(evcxr_jupyter --version)"
+say "Set up: JupyterLab $(jupyter lab --version 2>/dev/null | head -1), evcxr_jupyter $EVCXR_VERSION, data in $(ls -d "$ROOT"/data/snacks "$ROOT"/data/synth 2>/dev/null | head -1)"
