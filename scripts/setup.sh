@@ -59,6 +59,7 @@ notebook_env() {
 # 4. The embedded default dataset.
 if [ ! -f "$ROOT/data/synth/.complete" ] && [ ! -f "$ROOT/data/snacks/.complete" ]; then
   say "Writing the synthetic snacks dataset to data/synth (the offline stand-in for the real photos)"
-  cargo run --quiet --release --manifest-path "$ROOT/Cargo.toml" -p snackml --features cli --bin snackml -- synth --out "$ROOT/data/synth"
+  # The test profile with all features: the same build `cargo test --all-features` makes, so it is compiled once.
+  cargo run --quiet --profile test --all-features --manifest-path "$ROOT/Cargo.toml" -p snackml --bin snackml -- synth --out "$ROOT/data/synth"
 fi
 say "Set up: JupyterLab $(jupyter lab --version 2>/dev/null | head -1), evcxr_jupyter $EVCXR_VERSION, data in $(ls -d "$ROOT"/data/snacks "$ROOT"/data/synth 2>/dev/null | head -1)"

@@ -64,28 +64,7 @@ fn sample_images() -> Tensor {
 }
 
 fn names(n: usize) -> Vec<String> {
-    let snacks = [
-        "apple",
-        "banana",
-        "cake",
-        "candy",
-        "carrot",
-        "cookie",
-        "doughnut",
-        "grape",
-        "hot dog",
-        "ice cream",
-        "juice",
-        "muffin",
-        "orange",
-        "pineapple",
-        "popcorn",
-        "pretzel",
-        "salad",
-        "strawberry",
-        "waffle",
-        "watermelon",
-    ];
+    let snacks = snackml::data::synth::SNACKS_CLASSES;
     (0..n).map(|i| snacks[i % snacks.len()].to_string()).collect()
 }
 
