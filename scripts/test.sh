@@ -3,6 +3,7 @@
 #   1. cargo test (unit, integration and doc tests, all features)
 #   2. every notebook executed headless with the real evcxr kernel, failing on any error or stderr
 #   3. the committed notebooks have their outputs and no error in them
+#   4. end to end: every notebook run through JupyterLab's UI in headless Chromium (scripts/e2e.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
@@ -18,6 +19,9 @@ python scripts/run_notebooks.py --out "$ROOT/artifacts/notebooks" || status=1
 
 say "Checking the committed notebooks"
 python scripts/run_notebooks.py --check-committed || status=1
+
+say "End to end: the notebooks in JupyterLab, in headless Chromium"
+bash scripts/e2e.sh || status=1
 
 if [ "$status" -ne 0 ]; then say "FAILED"; else say "All tests passed"; fi
 exit "$status"
