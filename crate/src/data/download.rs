@@ -118,6 +118,8 @@ impl std::fmt::Display for DownloadSummary {
 /// does nothing when a complete one is already there. See the module docs for the steps.
 pub fn download_snacks(out: &Path, options: &DownloadOptions) -> Result<DownloadSummary> {
     if let Some(marker) = read_real_marker(out) {
+        // A run stopped between moving the dataset into place and deleting the archive left it.
+        let _ = fs::remove_file(partial_path(out));
         return Ok(DownloadSummary {
             path: out.to_path_buf(),
             downloaded: false,
@@ -403,7 +405,10 @@ fn megabytes(bytes: u64) -> String {
 /// Unpacks the images of `archive` beside `out`, checks them against `options`, writes the
 /// marker and renames the folder to `out`. On any failure nothing is left beside `out`.
 fn unpack_and_verify(archive: &Path, out: &Path, options: &DownloadOptions) -> Result<RealMarker> {
-    let work = parent_of(out).join(format!(".{}.unpack-{}", file_name(out), std::process::id()));
+    let prefix = format!(".{}.unpack-", file_name(out));
+    // What an earlier run killed while unpacking left behind (its process has ended).
+    crate::fsutil::remove_stale(&parent_of(out), &prefix);
+    let work = parent_of(out).join(format!("{prefix}{}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     let result = (|| {
         let (counts, classes) = unpack(archive, &work)?;

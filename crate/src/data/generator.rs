@@ -52,12 +52,9 @@
 //! reported and dropped from its batch (that batch is one sample shorter) and from later epochs.
 
 use super::image::{decode_image, probe_image, ResizeFilter};
-use super::sequence::{Batch, Labels, Sequence};
+use super::sequence::{Batch, BatchOrder, Labels, Sequence};
 use crate::{Error, Result};
 use ndarray::{Array3, Array4, ArrayViewMut3, Axis};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -229,10 +226,8 @@ pub struct DirectoryIterator {
     classes: Vec<usize>,
     images: Arc<ImageFiles>,
     transform: ImageDataGenerator,
-    batch_size: usize,
     class_mode: ClassMode,
-    order: Vec<usize>,
-    rng: Option<StdRng>,
+    order: BatchOrder,
     store: Store,
 }
 
@@ -268,9 +263,9 @@ impl fmt::Debug for DirectoryIterator {
             .field("samples", &self.samples())
             .field("class_indices", &self.class_indices)
             .field("image_shape", &self.image_shape())
-            .field("batch_size", &self.batch_size)
+            .field("batch_size", &self.order.batch_size())
             .field("class_mode", &self.class_mode)
-            .field("shuffle", &self.rng.is_some())
+            .field("shuffle", &self.order.shuffles())
             .field("cached", &matches!(self.store, Store::Cached(_)))
             .finish()
     }
@@ -323,11 +318,8 @@ impl DirectoryIterator {
         } else {
             Store::Streaming { dropped: vec![false; kept.len()], prefetch: None }
         };
-        let mut rng = options.shuffle.then(|| StdRng::seed_from_u64(options.seed.unwrap_or_else(rand::random)));
-        let mut order: Vec<usize> = (0..kept.len()).collect();
-        if let Some(rng) = &mut rng {
-            order.shuffle(rng);
-        }
+        let seed = options.shuffle.then(|| options.seed.unwrap_or_else(rand::random));
+        let order = BatchOrder::new(kept.len(), options.batch_size, seed)?;
         Ok(DirectoryIterator {
             directory: dir.to_path_buf(),
             class_indices,
@@ -335,10 +327,8 @@ impl DirectoryIterator {
             classes,
             images: Arc::new(images),
             transform,
-            batch_size: options.batch_size,
             class_mode: options.class_mode,
             order,
-            rng,
             store,
         })
     }
@@ -369,7 +359,7 @@ impl DirectoryIterator {
     }
     /// Samples per batch.
     pub fn batch_size(&self) -> usize {
-        self.batch_size
+        self.order.batch_size()
     }
     /// The shape of one image: `[height, width, 3]`.
     pub fn image_shape(&self) -> [usize; 3] {
@@ -385,9 +375,7 @@ impl DirectoryIterator {
     }
     /// The sample indices of batch `index` in the current epoch's order.
     pub fn batch_indices(&self, index: usize) -> &[usize] {
-        let start = (index * self.batch_size).min(self.order.len());
-        let end = (start + self.batch_size).min(self.order.len());
-        &self.order[start..end]
+        self.order.batch(index)
     }
 
     /// Decodes (or takes from the background) the pixels of batch `index`, then starts the next one.
@@ -466,16 +454,11 @@ impl DirectoryIterator {
 
 impl Sequence for DirectoryIterator {
     fn len(&self) -> usize {
-        self.order.len().div_ceil(self.batch_size)
+        self.order.len()
     }
 
     fn get(&mut self, index: usize) -> Result<Batch> {
-        if index >= self.len() {
-            return Err(Error::InvalidArgument(format!(
-                "batch {index} is out of range (the sequence has {})",
-                self.len()
-            )));
-        }
+        self.order.checked_batch(index)?;
         match &self.store {
             Store::Cached(cache) => {
                 let ids = self.batch_indices(index);
@@ -492,9 +475,7 @@ impl Sequence for DirectoryIterator {
     }
 
     fn on_epoch_end(&mut self) {
-        if let Some(rng) = &mut self.rng {
-            self.order.shuffle(rng);
-        }
+        self.order.on_epoch_end();
         // The new epoch's first batch; this replaces (and so discards) any prefetch of the old order.
         self.start_prefetch(0);
     }

@@ -16,4 +16,4 @@ pub mod image;
 pub mod sequence;
 pub mod synth;
 
-pub use sequence::{ArrayData, Batch, Labels, Sequence};
+pub use sequence::{ArrayData, Batch, BatchOrder, Labels, Sequence};

@@ -77,52 +77,115 @@ pub trait Sequence {
     }
 }
 
-/// Arrays in memory served as batches, optionally reshuffled each epoch.
+/// The order samples are served in, cut into batches of `batch_size` (the last one partial), and
+/// reshuffled after each epoch when shuffling: the bookkeeping every [`Sequence`] here shares.
 #[derive(Clone, Debug)]
-pub struct ArrayData {
-    x: Tensor,
-    y: Option<Array2<f32>>,
-    batch_size: usize,
+pub struct BatchOrder {
     order: Vec<usize>,
+    batch_size: usize,
     rng: Option<StdRng>,
 }
 
-impl ArrayData {
-    /// Serves `x` (samples first) and its one-hot labels `y` in batches of `batch_size`, in order.
-    pub fn new(x: Tensor, y: Option<Array2<f32>>, batch_size: usize) -> Result<Self> {
+impl BatchOrder {
+    /// `samples` in order, or shuffled now and after every epoch when `shuffle_seed` is given.
+    pub fn new(samples: usize, batch_size: usize, shuffle_seed: Option<u64>) -> Result<Self> {
         if batch_size == 0 {
             return Err(Error::InvalidArgument("batch_size must be at least 1".into()));
         }
-        let n = x.shape().first().copied().unwrap_or(0);
-        if let Some(y) = &y {
-            if y.nrows() != n {
-                return Err(Error::Shape(format!("x has {n} samples but y has {}", y.nrows())));
-            }
+        let mut order = BatchOrder { order: (0..samples).collect(), batch_size, rng: None };
+        if let Some(seed) = shuffle_seed {
+            let mut rng = StdRng::seed_from_u64(seed);
+            order.order.shuffle(&mut rng);
+            order.rng = Some(rng);
         }
-        Ok(ArrayData { x, y, batch_size, order: (0..n).collect(), rng: None })
+        Ok(order)
     }
 
-    /// Shuffles the samples now and after every epoch, with a seeded generator.
-    pub fn shuffle(mut self, seed: u64) -> Self {
-        let mut rng = StdRng::seed_from_u64(seed);
-        self.order.shuffle(&mut rng);
-        self.rng = Some(rng);
-        self
-    }
-}
-
-impl Sequence for ArrayData {
-    fn len(&self) -> usize {
+    /// Batches per epoch: `ceil(samples / batch_size)`.
+    pub fn len(&self) -> usize {
         self.order.len().div_ceil(self.batch_size)
     }
-    fn get(&mut self, index: usize) -> Result<Batch> {
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The number of samples.
+    pub fn samples(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Whether the order is reshuffled each epoch.
+    pub fn shuffles(&self) -> bool {
+        self.rng.is_some()
+    }
+
+    /// The sample indices of batch `index` this epoch (empty past the end).
+    pub fn batch(&self, index: usize) -> &[usize] {
+        let start = (index * self.batch_size).min(self.order.len());
+        let end = (start + self.batch_size).min(self.order.len());
+        &self.order[start..end]
+    }
+
+    /// [`BatchOrder::batch`], or an error naming the range when `index` is past the end.
+    pub fn checked_batch(&self, index: usize) -> Result<&[usize]> {
         if index >= self.len() {
             return Err(Error::InvalidArgument(format!(
                 "batch {index} is out of range (the sequence has {})",
                 self.len()
             )));
         }
-        let ids = &self.order[index * self.batch_size..((index + 1) * self.batch_size).min(self.order.len())];
+        Ok(self.batch(index))
+    }
+
+    /// Starts a new epoch: a new permutation when shuffling.
+    pub fn on_epoch_end(&mut self) {
+        if let Some(rng) = &mut self.rng {
+            self.order.shuffle(rng);
+        }
+    }
+}
+
+/// Arrays in memory served as batches, optionally reshuffled each epoch.
+#[derive(Clone, Debug)]
+pub struct ArrayData {
+    x: Tensor,
+    y: Option<Array2<f32>>,
+    order: BatchOrder,
+}
+
+impl ArrayData {
+    /// Serves `x` (samples first) and its one-hot labels `y` in batches of `batch_size`, in order.
+    pub fn new(x: Tensor, y: Option<Array2<f32>>, batch_size: usize) -> Result<Self> {
+        let n = x.shape().first().copied().unwrap_or(0);
+        if let Some(y) = &y {
+            if y.nrows() != n {
+                return Err(Error::Shape(format!("x has {n} samples but y has {}", y.nrows())));
+            }
+        }
+        Ok(ArrayData { x, y, order: BatchOrder::new(n, batch_size, None)? })
+    }
+
+    /// Shuffles the samples now and after every epoch, with a seeded generator.
+    pub fn shuffle(mut self, seed: u64) -> Self {
+        self.order =
+            BatchOrder::new(self.order.samples(), self.order.batch_size(), Some(seed)).expect("batch size checked");
+        self
+    }
+}
+
+impl Sequence for ArrayData {
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+    fn get(&mut self, index: usize) -> Result<Batch> {
+        let ids = self.order.checked_batch(index)?;
         let x = self.x.select(Axis(0), ids);
         let y = match &self.y {
             Some(y) => Labels::OneHot(y.select(Axis(0), ids)),
@@ -131,11 +194,9 @@ impl Sequence for ArrayData {
         Ok(Batch { x, y })
     }
     fn on_epoch_end(&mut self) {
-        if let Some(rng) = &mut self.rng {
-            self.order.shuffle(rng);
-        }
+        self.order.on_epoch_end();
     }
     fn samples(&self) -> usize {
-        self.order.len()
+        self.order.samples()
     }
 }
