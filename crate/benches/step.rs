@@ -109,7 +109,7 @@ fn breakdown() {
         std::hint::black_box(matmul(x.t(), dz.view()));
     });
     let mut params =
-        vec![Param::new("kernel", w.clone().into_dyn()), Param::new("bias", ndarray::Array1::zeros(500).into_dyn())];
+        [Param::new("kernel", w.clone().into_dyn()), Param::new("bias", ndarray::Array1::zeros(500).into_dyn())];
     params[0].grad.fill(1e-3);
     let mut adam = Adam::new(1e-3);
     let opt = time(10, 100, || {

@@ -38,8 +38,19 @@ pub struct Dense {
     input_shape: Option<Vec<usize>>,
     output: Option<Vec<usize>>,
     params: Vec<Param>,
-    /// Kept by a training call for the backward pass: the input and the activation's output.
-    cache: Option<(Array2<f32>, Array2<f32>, Option<Array2<f32>>)>,
+    /// Kept by a training call for the backward pass.
+    cache: Option<Cache>,
+}
+
+/// What the backward pass needs from the forward pass.
+#[derive(Clone, Debug)]
+struct Cache {
+    /// The layer's input `x`.
+    input: Array2<f32>,
+    /// The activation's output `y`.
+    output: Array2<f32>,
+    /// The logits `z` when the activation is a softmax (for the exact from-logits loss).
+    logits: Option<Array2<f32>>,
 }
 
 impl Dense {
@@ -104,6 +115,13 @@ impl Dense {
 
     fn bias(&self) -> ndarray::ArrayView1<'_, f32> {
         self.params[1].value.view().into_dimensionality::<Ix1>().expect("bias is 1-D")
+    }
+
+    /// The forward pass's cache, or an error if there was no training call.
+    fn take_cache(&mut self) -> Result<Cache> {
+        self.cache
+            .take()
+            .ok_or_else(|| Error::InvalidArgument(format!("backward on layer {} without a training call", self.name)))
     }
 
     /// Stores `∂W`, `∂b` from `∂z` and returns `∂x` if asked.
@@ -183,35 +201,29 @@ impl Layer for Dense {
         let logits = (training && self.activation == Activation::Softmax).then(|| z.clone());
         let y = self.activation.forward(z);
         if training {
-            self.cache = Some((x, y.clone(), logits));
+            self.cache = Some(Cache { input: x, output: y.clone(), logits });
         } else {
             self.cache = None;
         }
         Ok(y.into_dyn())
     }
     fn backward(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
-        let (x, y, logits) = self.cache.take().ok_or_else(|| {
-            Error::InvalidArgument(format!("backward on layer {} without a training call", self.name))
-        })?;
-        let dy = as_matrix(grad, &self.name)?;
-        let dz = self.activation.backward(&y, dy);
-        let dx = self.backward_linear(&x, dz, need_input_grad);
-        self.cache = Some((x, y, logits));
+        let cache = self.take_cache()?;
+        let dz = self.activation.backward(&cache.output, as_matrix(grad, &self.name)?);
+        let dx = self.backward_linear(&cache.input, dz, need_input_grad);
+        self.cache = Some(cache);
         Ok(dx)
     }
     fn softmax_logits(&self) -> Option<ndarray::ArrayView2<'_, f32>> {
-        self.cache.as_ref()?.2.as_ref().map(|z| z.view())
+        self.cache.as_ref()?.logits.as_ref().map(|z| z.view())
     }
     fn backward_from_logits(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         if self.activation != Activation::Softmax {
             return Err(Error::InvalidArgument(format!("layer {} has no softmax output", self.name)));
         }
-        let (x, y, logits) = self.cache.take().ok_or_else(|| {
-            Error::InvalidArgument(format!("backward on layer {} without a training call", self.name))
-        })?;
-        let dz = as_matrix(grad, &self.name)?;
-        let dx = self.backward_linear(&x, dz, need_input_grad);
-        self.cache = Some((x, y, logits));
+        let cache = self.take_cache()?;
+        let dx = self.backward_linear(&cache.input, as_matrix(grad, &self.name)?, need_input_grad);
+        self.cache = Some(cache);
         Ok(dx)
     }
     fn params(&self) -> &[Param] {

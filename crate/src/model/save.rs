@@ -134,10 +134,7 @@ impl Sequential {
         let Some(shape) = &header.input_shape else {
             return Err("the file has no input shape".into());
         };
-        if shape.is_empty()
-            || shape.iter().any(|&d| d == 0)
-            || shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none()
-        {
+        if shape.is_empty() || shape.contains(&0) || shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).is_none() {
             return Err(format!("the file's input shape {shape:?} is not valid"));
         }
         if model.input_shape.is_none() {
