@@ -1,6 +1,6 @@
 """Reads the JSON lines of keras_ch6.py and of `snackml train --json` and prints them side by side.
 
-usage: python compare.py KERAS.jsonl SNACKML.jsonl
+usage: python compare.py KERAS.jsonl SNACKML.jsonl [KERAS_INMEMORY.jsonl]
 """
 import json, statistics, sys
 
@@ -43,3 +43,11 @@ for model in ("logreg", "mlp500"):
               f"{r['later_epoch_s']:>15.4f} {r['trained'][0]:>9.3f} / {r['trained'][1]:.3f}")
     print(f"{model:8} {'ratio':10} {'':>20} {a['first_epoch_s'] / b['first_epoch_s']:>9.1f}x "
           f"{a['later_epoch_s'] / b['later_epoch_s']:>14.1f}x {'acc diff':>9} {b['trained'][1] - a['trained'][1]:+.3f}")
+
+if len(sys.argv) > 3:
+    inmem = {json.loads(l)["model"]: json.loads(l) for l in open(sys.argv[3]) if l.startswith("{")}
+    for model, r in inmem.items():
+        if model in s:
+            b = summary(s[model])
+            print(f"{model:8} Keras fit on in-memory arrays: {r['median_epoch_s']:.4f} s/epoch; snackml (cached) "
+                  f"{b['later_epoch_s']:.4f} s/epoch: {r['median_epoch_s'] / b['later_epoch_s']:.1f}x")

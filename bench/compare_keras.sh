@@ -20,10 +20,12 @@ cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" -p snackml --fe
 BIN="$ROOT/target/release/snackml"
 
 echo "== Keras (keras_ch6.py) on $DATA"
-"$PY" "$ROOT/../shared/anchor/keras_ch6.py" "$DATA" | tee "$OUT/keras.jsonl"
+"$PY" "$ROOT/../shared/anchor/keras_ch6.py" "$DATA" 2>/dev/null | tee "$OUT/keras.jsonl"
 echo "== snackml on $DATA"
 {
   "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
   "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
 } | grep '^{' | tee "$OUT/snackml.jsonl"
-python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/snackml.jsonl"
+echo "== Keras fit on arrays in memory"
+"$PY" "$ROOT/bench/keras_inmemory.py" "$DATA" 2>/dev/null | grep '^{' | tee "$OUT/keras_inmemory.jsonl"
+python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/snackml.jsonl" "$OUT/keras_inmemory.jsonl"
