@@ -1,0 +1,377 @@
+//! Wrong use gives a clear error, never a panic or a silently wrong result: model files from
+//! another format version or another architecture, crafted headers that ask for impossible
+//! layers, bad settings (NaN learning rate, batch size 0, target size 0), data folders without
+//! classes, splits with different classes. Also the fuzzers' committed regression inputs
+//! (crate/fuzz/regressions/), and a property test that the generator serves every sample exactly
+//! once per epoch in streaming mode, whatever the order the batches are asked for.
+//!
+//! What tests/model.rs and tests/generator.rs already check (truncated and bit-flipped model
+//! files, a weights file of another architecture, bad learning rates, the error variants of
+//! batch size 0 and target size 0, one missing class) is not repeated here.
+
+use image::{DynamicImage, GrayImage, ImageFormat, Luma};
+use proptest::prelude::*;
+use snackml::data::generator::{check_same_classes, ClassMode, FlowOptions, ImageDataGenerator};
+use snackml::data::image::{decode_image, load_img, probe_image, ResizeFilter};
+use snackml::data::{Labels, Sequence};
+use snackml::prelude::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const MAGIC: &[u8; 8] = b"SNACKML\0";
+
+/// A model file with this header and these weights, laid out as `save` does, with a correct CRC.
+fn model_file(header: &serde_json::Value, weights: &[f32]) -> Vec<u8> {
+    let json = serde_json::to_vec(header).unwrap();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend(weights.iter().flat_map(|w| w.to_le_bytes()));
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The header and the weight bytes of a saved file.
+fn split_file(bytes: &[u8]) -> (serde_json::Value, Vec<f32>) {
+    let len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+    let header = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
+    let weights =
+        bytes[16 + len..bytes.len() - 4].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    (header, weights)
+}
+
+fn logreg(seed: u64) -> Sequential {
+    let mut m = Sequential::with_seed(seed);
+    m.add(Flatten::with_input_shape(&[4, 4, 3])).unwrap();
+    m.add(Dense::new(5)).unwrap();
+    m.add(ActivationLayer::softmax()).unwrap();
+    m
+}
+
+fn mlp(seed: u64) -> Sequential {
+    let mut m = Sequential::with_seed(seed);
+    m.add(Flatten::with_input_shape(&[4, 4, 3])).unwrap();
+    m.add(Dense::new(7).activation(Activation::Relu)).unwrap();
+    m.add(Dense::new(5)).unwrap();
+    m.add(ActivationLayer::softmax()).unwrap();
+    m
+}
+
+/// The bytes `model.save` writes.
+fn saved_bytes(model: &Sequential) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.snackml");
+    model.save(&path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// A file from version 2 (or 0) of the format, otherwise valid with a correct checksum, is refused
+/// saying which version it is and which this snackml reads, by `load` and by `load_weights`.
+#[test]
+fn a_file_from_another_format_version_says_which_version() {
+    let bytes = saved_bytes(&logreg(1));
+    let (mut header, weights) = split_file(&bytes);
+    Sequential::from_bytes(&model_file(&header, &weights)).expect("the crafted layout is the saved layout");
+    let dir = tempfile::tempdir().unwrap();
+    for version in [2, 0, 99] {
+        header["version"] = version.into();
+        let path = dir.path().join(format!("v{version}.snackml"));
+        std::fs::write(&path, model_file(&header, &weights)).unwrap();
+        let err = Sequential::load(&path).unwrap_err();
+        assert!(matches!(err, Error::ModelFile { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("format version {version}")) && msg.contains("reads version 1"),
+            "version {version}: {msg}"
+        );
+        assert!(msg.contains(&format!("v{version}.snackml")), "the message names the file: {msg}");
+        let mut m = logreg(2);
+        let before = m.get_weights();
+        let msg = m.load_weights(&path).unwrap_err().to_string();
+        assert!(msg.contains(&format!("format version {version}")), "{msg}");
+        assert_eq!(m.get_weights(), before, "a refused file left the weights alone");
+    }
+    header["version"] = 1.into();
+    header["format"] = "keras".into();
+    let msg = Sequential::from_bytes(&model_file(&header, &weights)).unwrap_err();
+    assert!(msg.contains("unknown format \"keras\""), "{msg}");
+}
+
+/// A whole-model file (not only a weights file) of another architecture given to `load_weights`
+/// is refused, naming both sets of shapes and the file's layers; the model keeps its weights.
+#[test]
+fn a_model_file_of_another_architecture_into_load_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logreg.snackml");
+    logreg(3).save(&path).unwrap();
+    let mut other = mlp(4);
+    let before = other.get_weights();
+    let err = other.load_weights(&path).unwrap_err();
+    assert!(matches!(err, Error::ModelFile { .. }), "{err}");
+    let msg = err.to_string();
+    for part in ["logreg.snackml", "[[48, 5], [5]]", "[[48, 7], [7], [7, 5], [5]]", "\"dense\", \"activation\""] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
+    assert_eq!(other.get_weights(), before);
+    // and the other way round: a bigger file into a smaller model
+    mlp(5).save(&path).unwrap();
+    let msg = logreg(6).load_weights(&path).unwrap_err().to_string();
+    assert!(msg.contains("[[48, 7], [7], [7, 5], [5]]") && msg.contains("[[48, 5], [5]]"), "{msg}");
+}
+
+/// Headers with a correct checksum that ask for layers no file could hold: shapes whose size
+/// overflows, a layer bigger than the weights in the file, zero units, weights that do not fit.
+/// Each is an `Err` with a reason, at once (nothing is allocated for the asked size).
+#[test]
+fn crafted_headers_asking_for_impossible_layers_are_refused() {
+    let (good, weights) = split_file(&saved_bytes(&logreg(7)));
+    let big = 1usize << 40;
+    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "a Flatten shape whose size overflows",
+            Box::new(move |h| {
+                h["layers"][0]["input_shape"] = serde_json::json!([big, big, 3]);
+                h["input_shape"] = serde_json::json!([big, big, 3]);
+            }),
+            "",
+        ),
+        (
+            "a model input shape whose size overflows",
+            Box::new(move |h| {
+                h["layers"][0]["input_shape"] = serde_json::Value::Null;
+                h["input_shape"] = serde_json::json!([big, big, 3]);
+            }),
+            "",
+        ),
+        ("a Dense layer of 2^40 units", Box::new(move |h| h["layers"][1]["units"] = big.into()), ""),
+        (
+            "a Dense layer of 30,000 × 30,000 weights (3.6 GB) in a 1 kB file",
+            Box::new(|h| {
+                h["layers"][0]["input_shape"] = serde_json::json!([30000]);
+                h["input_shape"] = serde_json::json!([30000]);
+                h["layers"][1]["units"] = 30000.into();
+            }),
+            "",
+        ),
+        ("a Dense layer of 0 units", Box::new(|h| h["layers"][1]["units"] = 0.into()), "weights do not fit"),
+        (
+            "weights listed with other shapes",
+            Box::new(|h| h["weights"][0]["shape"] = serde_json::json!([5, 48])),
+            "weights do not fit",
+        ),
+        ("an unknown layer class", Box::new(|h| h["layers"][2]["class_name"] = "Conv2D".into()), "damaged"),
+        ("an unknown activation", Box::new(|h| h["layers"][2]["activation"] = "gelu".into()), "damaged"),
+        ("an empty input shape", Box::new(|h| h["input_shape"] = serde_json::json!([])), ""),
+        ("a weights-only kind", Box::new(|h| h["kind"] = "weights".into()), "load_weights"),
+    ];
+    for (what, change, expect) in cases {
+        let mut header = good.clone();
+        change(&mut header);
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(|| Sequential::from_bytes(&model_file(&header, &weights)).map(|_| ()));
+        let msg = match outcome {
+            Ok(Err(msg)) => msg,
+            Ok(Ok(())) => panic!("{what}: accepted"),
+            Err(_) => panic!("{what}: from_bytes panicked"),
+        };
+        assert!(!msg.is_empty() && msg.contains(expect), "{what}: {msg}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{what}: took {:?}", started.elapsed());
+    }
+}
+
+/// The learning-rate message says what is wrong and shows the value.
+#[test]
+fn a_nan_learning_rate_is_named_in_the_message() {
+    let mut m = logreg(8);
+    let msg = m.compile(Loss::CategoricalCrossentropy, Adam::new(f32::NAN), &[]).unwrap_err().to_string();
+    assert!(msg.contains("learning rate") && msg.contains("NaN"), "{msg}");
+    let msg = m.compile(Loss::CategoricalCrossentropy, Sgd::new(-0.5), &[]).unwrap_err().to_string();
+    assert!(msg.contains("learning rate") && msg.contains("-0.5"), "{msg}");
+}
+
+fn png(value: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    DynamicImage::ImageLuma8(GrayImage::from_pixel(4, 4, Luma([value])))
+        .write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn quiet() -> FlowOptions {
+    FlowOptions::new().verbose(false)
+}
+
+/// Batch size 0 and a zero side of the target size: the messages name the setting and the value,
+/// in the generator, in `ArrayData`, in `load_img` and in `decode_image`.
+#[test]
+fn zero_batch_size_and_zero_target_size_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/1.png", &png(9));
+    let gen = ImageDataGenerator::new();
+    let msg = gen.flow_from_directory(dir.path(), quiet().batch_size(0)).unwrap_err().to_string();
+    assert!(msg.contains("batch_size must be at least 1"), "{msg}");
+    for (h, w) in [(0, 32), (32, 0), (0, 0)] {
+        let msg = gen.flow_from_directory(dir.path(), quiet().target_size(h, w)).unwrap_err().to_string();
+        assert!(msg.contains(&format!("target_size ({h}, {w})")) && msg.contains("at least 1"), "{msg}");
+        let msg = load_img(dir.path().join("a/1.png"), Some((h, w))).unwrap_err().to_string();
+        assert!(msg.contains(&format!("target_size ({h}, {w})")), "{msg}");
+        let msg = decode_image(&png(9), Some((h, w)), ResizeFilter::Nearest).unwrap_err();
+        assert!(msg.contains("zero side"), "{msg}");
+    }
+    let x = Tensor::zeros(ndarray::IxDyn(&[3, 2]));
+    let msg = ArrayData::new(x, None, 0).unwrap_err().to_string();
+    assert!(msg.contains("batch_size must be at least 1"), "{msg}");
+}
+
+/// Folders without usable classes: only hidden folders (`.ipynb_checkpoints`), or class folders
+/// that are empty or hold no image files, each say what was expected.
+#[test]
+fn data_folders_without_classes_or_images() {
+    let gen = ImageDataGenerator::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".ipynb_checkpoints")).unwrap();
+    write(dir.path(), ".ipynb_checkpoints/x.png", &png(1));
+    let msg = gen.flow_from_directory(dir.path(), quiet()).unwrap_err().to_string();
+    assert!(msg.contains("no class subfolders") && msg.contains("dir/<class>/<image>"), "{msg}");
+
+    std::fs::create_dir(dir.path().join("apple")).unwrap();
+    std::fs::create_dir(dir.path().join("banana")).unwrap();
+    write(dir.path(), "banana/notes.txt", b"not an image");
+    let msg = gen.flow_from_directory(dir.path(), quiet()).unwrap_err().to_string();
+    assert!(msg.contains("no images found") && msg.contains("png, jpg"), "{msg}");
+    assert!(msg.contains(&dir.path().display().to_string()), "the message names the folder: {msg}");
+}
+
+/// Splits whose class sets differ each way: every missing class is named with where it is and
+/// where it is missing.
+#[test]
+fn splits_with_different_classes_name_each_missing_class() {
+    let root = tempfile::tempdir().unwrap();
+    for rel in ["train/apple/1.png", "train/banana/1.png", "val/apple/1.png", "val/cherry/1.png", "test/apple/1.png"] {
+        write(root.path(), rel, &png(5));
+    }
+    let open = |split: &str| ImageDataGenerator::new().flow_from_directory(root.path().join(split), quiet()).unwrap();
+    let (train, val, test) = (open("train"), open("val"), open("test"));
+    let msg = check_same_classes(&[("train", &train), ("val", &val)]).unwrap_err().to_string();
+    assert!(msg.contains("\"banana\" is in train but missing from val"), "{msg}");
+    assert!(msg.contains("\"cherry\" is in val but missing from train"), "{msg}");
+    let msg = check_same_classes(&[("train", &train), ("val", &val), ("test", &test)]).unwrap_err().to_string();
+    assert!(msg.contains("\"banana\" is in train but missing from val, test"), "{msg}");
+    assert!(msg.contains("\"cherry\" is in val but missing from train, test"), "{msg}");
+    assert!(!msg.contains("\"apple\""), "apple is everywhere: {msg}");
+    check_same_classes(&[("test", &test)]).unwrap();
+}
+
+/// Every input the fuzzers found a fault with (crate/fuzz/regressions/<target>/) now gives an
+/// `Ok` or an `Err`, without a panic, quickly.
+#[test]
+fn fuzz_regressions_are_handled() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut count = 0;
+    for target in ["decode_image", "model_bytes"] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let started = Instant::now();
+            let outcome = std::panic::catch_unwind(|| match target {
+                "decode_image" => {
+                    let _ = probe_image(&bytes);
+                    for filter in [ResizeFilter::Triangle, ResizeFilter::Nearest] {
+                        if let Ok(img) = decode_image(&bytes, Some((32, 32)), filter) {
+                            assert_eq!(img.dimensions(), (32, 32));
+                        }
+                    }
+                }
+                _ => {
+                    let mut fixed = bytes.clone();
+                    fixed.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
+                    for input in [&bytes, &fixed] {
+                        if let Ok(mut m) = Sequential::from_bytes(input) {
+                            let mut dims = vec![1];
+                            dims.extend_from_slice(m.input_shape().unwrap());
+                            if dims.iter().product::<usize>() <= 1 << 20 {
+                                let _ = m.predict(&Tensor::zeros(ndarray::IxDyn(&dims)));
+                            }
+                        }
+                    }
+                }
+            });
+            assert!(outcome.is_ok(), "{} panics", path.display());
+            assert!(started.elapsed() < Duration::from_secs(5), "{} took {:?}", path.display(), started.elapsed());
+            count += 1;
+        }
+    }
+    eprintln!("{count} fuzz regression inputs checked");
+}
+
+/// A folder of `n` numbered one-pixel-value images (sample `i` has every pixel `3i`), in 3 classes.
+fn numbered(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        write(dir.path(), &format!("c{}/{i:03}.png", i % 3), &png((3 * i) as u8));
+    }
+    dir
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Streaming mode (cache budget 0, batches decoded on demand with the next prefetched) and
+    /// cached mode serve every sample exactly once per epoch, with its own label, whatever N, the
+    /// batch size, shuffling, and the order in which the batches of an epoch are asked for
+    /// (in order, or a random permutation that defeats the prefetch). tests/generator.rs checks
+    /// cached mode with batches in order.
+    #[test]
+    fn every_sample_once_per_epoch_in_any_batch_order(
+        n in 1usize..40,
+        batch in 1usize..48,
+        shuffle: bool,
+        streaming: bool,
+        seed: u64,
+        visit_seed: u64,
+    ) {
+        let dir = numbered(n);
+        let budget = if streaming { 0 } else { 1 << 20 };
+        let options = quiet()
+            .target_size(2, 2)
+            .batch_size(batch)
+            .class_mode(ClassMode::Sparse)
+            .shuffle(shuffle)
+            .seed(seed)
+            .cache_budget(budget);
+        let mut it = ImageDataGenerator::new().flow_from_directory(dir.path(), options).unwrap();
+        prop_assert_eq!(it.is_cached(), !streaming);
+        prop_assert_eq!(it.len(), n.div_ceil(batch));
+        let mut visit_rng = snackml::seeded_rng(visit_seed);
+        for epoch in 0..3 {
+            let mut visit: Vec<usize> = (0..it.len()).collect();
+            if epoch > 0 {
+                use rand::seq::SliceRandom;
+                visit.shuffle(&mut visit_rng);
+            }
+            let mut seen = Vec::new();
+            for &b in &visit {
+                let batch = it.get(b).unwrap();
+                let want = (n - b * it.batch_size()).min(it.batch_size());
+                prop_assert_eq!(batch.len(), want);
+                let Labels::Sparse(labels) = &batch.y else { panic!("sparse labels expected") };
+                for (j, &label) in labels.iter().enumerate() {
+                    let number = (batch.x[[j, 0, 0, 0]] / 3.0).round() as usize;
+                    prop_assert_eq!(number % 3, label);
+                    seen.push(number);
+                }
+            }
+            seen.sort();
+            prop_assert_eq!(seen, (0..n).collect::<Vec<_>>(), "epoch {}", epoch);
+            it.on_epoch_end();
+        }
+    }
+}
