@@ -32,7 +32,7 @@ def summary(rows):
 
 
 k, s = load(sys.argv[1]), load(sys.argv[2])
-print("epoch 1 s: snackml's includes making the generators (decoding every image of train, val and test)")
+print("epoch 1 s: snackml's includes making the train and val generators (decoding every image of both once)")
 print(f"{'model':8} {'':10} {'untrained loss/acc':>20} {'epoch 1 s':>10} {'later epochs s':>15} {'test loss/acc':>16}")
 for model in ("logreg", "mlp500"):
     if model not in k or model not in s:
