@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use snackml::prelude::*;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

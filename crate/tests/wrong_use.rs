@@ -127,7 +127,8 @@ fn a_model_file_of_another_architecture_into_load_weights() {
 fn crafted_headers_asking_for_impossible_layers_are_refused() {
     let (good, weights) = split_file(&saved_bytes(&logreg(7)));
     let big = 1usize << 40;
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "a Flatten shape whose size overflows",
             Box::new(move |h| {
