@@ -114,7 +114,9 @@ pub fn expand_dims(x: Array3<f32>) -> Tensor {
 pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32), String> {
     guard_panics(|| {
         let (width, height) = match image::guess_format(bytes) {
-            Ok(ImageFormat::Jpeg) => jpeg_header(bytes)?,
+            // zune-jpeg (the full-size decoder) reads some headers jpeg-decoder refuses: a file
+            // that one of the decoders can decode must probe, or streaming and cached mode differ.
+            Ok(ImageFormat::Jpeg) => jpeg_header(bytes).or_else(|e| zune_jpeg_header(bytes).map_err(|_| e))?,
             _ => reader(bytes)?.into_dimensions().map_err(|e| e.to_string())?,
         };
         check_size(width, height)?;
@@ -307,6 +309,18 @@ fn jpeg_header(bytes: &[u8]) -> Result<(u32, u32), String> {
     decoder.read_info().map_err(|e| e.to_string())?;
     let info = decoder.info().ok_or("the JPEG has no frame header")?;
     Ok((u32::from(info.width), u32::from(info.height)))
+}
+
+/// A JPEG's `(width, height)` from its header, as zune-jpeg (strict) reads it.
+fn zune_jpeg_header(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(|e| e.to_string())?;
+    let (width, height) = decoder.dimensions().ok_or("the JPEG has no frame header")?;
+    Ok((width as u32, height as u32))
 }
 
 /// Decodes a JPEG at a reduced DCT scale (1/2, 1/4 or 1/8) that still covers `scale_hint`;
