@@ -76,6 +76,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "artifacts", "notebooks"))
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     ap.add_argument("--check-committed", action="store_true")
+    ap.add_argument("--timings", action="store_true", help="print every cell's time and the running total")
     a = ap.parse_args()
     paths = a.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
     if not paths:
@@ -97,6 +98,13 @@ def main():
             found = problems(nb)
             slow = sorted(((cell_seconds(c) or 0.0, i) for i, c in enumerate(nb.cells)), reverse=True)[:3]
             print("  slowest cells: " + ", ".join(f"#{i} {s:.1f}s" for s, i in slow), flush=True)
+            if a.timings:
+                total = 0.0
+                for i, c in enumerate(nb.cells):
+                    if c.get("cell_type") == "code":
+                        total += cell_seconds(c) or 0.0
+                        first = "".join(c.get("source", "")).splitlines()[0][:60] if c.get("source") else ""
+                        print(f"  #{i:<3} {cell_seconds(c) or 0.0:6.1f}s  total {total:6.1f}s  {first}")
             strip_timing(nb)
             if a.update:
                 if not found:
