@@ -349,6 +349,10 @@ fn decode_jpeg_full(bytes: &[u8]) -> Result<RgbImage, String> {
         .set_max_height(usize::from(u16::MAX))
         .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+    // The size from the header first: a bomb is refused before zune-jpeg allocates its pixels.
+    decoder.decode_headers().map_err(|e| e.to_string())?;
+    let (width, height) = decoder.dimensions().ok_or("the JPEG has no frame header")?;
+    check_size(width as u32, height as u32)?;
     let pixels = decoder.decode().map_err(|e| e.to_string())?;
     let (width, height) = decoder.dimensions().ok_or("the JPEG has no frame header")?;
     if decoder.output_colorspace() != Some(zune_core::colorspace::ColorSpace::RGB) {
