@@ -315,6 +315,33 @@ fn fuzz_regressions_are_handled() {
     eprintln!("{count} fuzz regression inputs checked");
 }
 
+/// A JPEG whose header announces more than `MAX_PIXELS` is refused from its header with every
+/// filter and without a target (fuzzing found that the full-size decoder, used for `Nearest`,
+/// allocated 3 GB for one before: tests/images.rs checks the Triangle path).
+#[test]
+fn a_jpeg_bomb_is_refused_from_its_header_with_every_filter() {
+    let mut bomb = Vec::new();
+    DynamicImage::ImageRgb8(image::RgbImage::from_pixel(16, 16, image::Rgb([1, 2, 3])))
+        .write_to(&mut std::io::Cursor::new(&mut bomb), ImageFormat::Jpeg)
+        .unwrap();
+    let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a baseline SOF0 marker");
+    // 15000 × 15000 = 225 megapixels (675 MB of RGB), over the 64-megapixel limit
+    bomb[sof + 5..sof + 7].copy_from_slice(&15000u16.to_be_bytes());
+    bomb[sof + 7..sof + 9].copy_from_slice(&15000u16.to_be_bytes());
+    for (target, filter) in [
+        (Some((32, 32)), ResizeFilter::Nearest),
+        (None, ResizeFilter::Nearest),
+        (None, ResizeFilter::Triangle),
+        (Some((32, 32)), ResizeFilter::Triangle),
+        (Some((10000, 10000)), ResizeFilter::Triangle),
+    ] {
+        let started = Instant::now();
+        let reason = decode_image(&bomb, target, filter).unwrap_err();
+        assert!(reason.contains("15000×15000") && reason.contains("limit"), "{target:?} {filter:?}: {reason}");
+        assert!(started.elapsed() < Duration::from_millis(500), "{target:?} {filter:?} decoded before refusing");
+    }
+}
+
 /// A folder of `n` numbered one-pixel-value images (sample `i` has every pixel `3i`), in 3 classes.
 fn numbered(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
