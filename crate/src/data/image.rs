@@ -114,9 +114,14 @@ pub fn expand_dims(x: Array3<f32>) -> Tensor {
 pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32), String> {
     guard_panics(|| {
         let (width, height) = match image::guess_format(bytes) {
-            // zune-jpeg (the full-size decoder) reads some headers jpeg-decoder refuses: a file
-            // that one of the decoders can decode must probe, or streaming and cached mode differ.
-            Ok(ImageFormat::Jpeg) => jpeg_header(bytes).or_else(|e| zune_jpeg_header(bytes).map_err(|_| e))?,
+            // zune-jpeg (the full-size decoder) and the image crate (the fallback for features
+            // jpeg-decoder lacks) read some headers jpeg-decoder refuses: a file that one of the
+            // decoders can decode must probe, or streaming and cached mode differ.
+            Ok(ImageFormat::Jpeg) => {
+                jpeg_header(bytes).or_else(|e| zune_jpeg_header(bytes).map_err(|_| e)).or_else(|e| {
+                    reader(bytes).and_then(|r| r.into_dimensions().map_err(|e| e.to_string())).map_err(|_| e)
+                })?
+            }
             _ => reader(bytes)?.into_dimensions().map_err(|e| e.to_string())?,
         };
         check_size(width, height)?;
