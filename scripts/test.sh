@@ -3,7 +3,8 @@
 #   1. cargo test (unit, integration and doc tests, all features)
 #   2. every notebook executed headless with the real evcxr kernel, failing on any error or stderr
 #   3. the committed notebooks have their outputs and no error in them
-#   4. end to end: every notebook run through JupyterLab's UI in headless Chromium (scripts/e2e.sh)
+#   4. the fuzz targets build (scripts/fuzz-build.sh)
+#   5. end to end: every notebook run through JupyterLab's UI in headless Chromium (scripts/e2e.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
@@ -12,6 +13,9 @@ status=0
 
 say "cargo test"
 cargo test --workspace --all-features || status=1
+
+say "Building the fuzz targets (running them is by hand: docs/reliability.md)"
+bash scripts/fuzz-build.sh || status=1
 
 say "Executing the notebooks with the evcxr kernel"
 notebook_env
