@@ -1,6 +1,8 @@
 //! `flow_from_directory` on real folders of encoded files: what is found, what is skipped, the
 //! labels, the pixels, the shuffles, cached against streaming, and the errors.
 
+mod common;
+use common::food10;
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use snackml::data::generator::{check_same_classes, ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
 use snackml::data::image::{img_to_array, load_img_with, normalize_pixels, ResizeFilter};
@@ -8,7 +10,7 @@ use snackml::data::{Batch, Labels, Sequence};
 use snackml::Error;
 use std::collections::BTreeMap;
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
@@ -416,16 +418,6 @@ fn splits_must_share_their_classes() {
     check_same_classes(&[("train", &train), ("test", &test)]).unwrap();
     let message = check_same_classes(&[("train", &train), ("val", &val), ("test", &test)]).unwrap_err().to_string();
     assert!(message.contains("\"banana\" is in train, test but missing from val"), "{message}");
-}
-
-fn food10() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/food10-256");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} is absent", dir.display());
-        None
-    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The image functions on real encoded files: every format and colour type the generator may
 //! meet, damaged files, decompression bombs, and the DCT-scaled JPEG path against a full decode.
 
+mod common;
+use common::food10;
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use proptest::prelude::*;
@@ -69,16 +71,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn food10() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/food10-256");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} is absent", dir.display());
-        None
-    }
 }
 
 #[test]
