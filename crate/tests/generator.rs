@@ -2,27 +2,14 @@
 //! labels, the pixels, the shuffles, cached against streaming, and the errors.
 
 mod common;
-use common::food10;
+use common::{encode, food10, jpeg};
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use snackml::data::generator::{check_same_classes, ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
 use snackml::data::image::{img_to_array, load_img_with, normalize_pixels, ResizeFilter};
 use snackml::data::{Batch, Labels, Sequence};
 use snackml::Error;
 use std::collections::BTreeMap;
-use std::io::Cursor;
 use std::path::Path;
-
-fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, format).unwrap();
-    out.into_inner()
-}
-
-fn jpeg(img: DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95).encode_image(&img).unwrap();
-    out
-}
 
 fn solid(rgb: [u8; 3]) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_pixel(24, 16, Rgb(rgb)))

@@ -2,8 +2,7 @@
 //! meet, damaged files, decompression bombs, and the DCT-scaled JPEG path against a full decode.
 
 mod common;
-use common::food10;
-use image::codecs::jpeg::JpegEncoder;
+use common::{encode, food10, jpeg};
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use proptest::prelude::*;
 use snackml::data::image::{
@@ -11,22 +10,7 @@ use snackml::data::image::{
     ResizeFilter, MAX_PIXELS,
 };
 use snackml::Error;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
-
-/// Encodes an image in a format of the `image` crate.
-fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, format).unwrap();
-    out.into_inner()
-}
-
-/// Encodes an RGB or gray image as JPEG at quality 95.
-fn jpeg(img: DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, 95).encode_image(&img).unwrap();
-    out
-}
 
 /// A CMYK (or YCCK) JPEG of one ink colour, as Photoshop writes them (Adobe marker, inverted).
 fn cmyk_jpeg(cmyk: [u8; 4], color_type: jpeg_encoder::ColorType) -> Vec<u8> {
