@@ -20,21 +20,17 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A small synthetic dataset (5 / 2 / 2 per class, 32 pixels) made with the binary.
+/// `snackml synth` for a small dataset (5 / 2 / 2 per class, 32 pixels) in `dir`, plus `extra` arguments.
+fn synth_small(dir: &Path, extra: &[&str]) -> Output {
+    let mut args =
+        vec!["synth", "--out", dir.to_str().unwrap(), "--size", "32", "--train", "5", "--val", "2", "--test", "2"];
+    args.extend_from_slice(extra);
+    snackml(&args)
+}
+
+/// A small synthetic dataset made with the binary.
 fn small_dataset(dir: &Path) {
-    let out = snackml(&[
-        "synth",
-        "--out",
-        dir.to_str().unwrap(),
-        "--size",
-        "32",
-        "--train",
-        "5",
-        "--val",
-        "2",
-        "--test",
-        "2",
-    ]);
+    let out = synth_small(dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("Wrote 180 synthetic snack images (100 train, 40 val, 40 test; 20 classes)"));
 }
@@ -146,21 +142,7 @@ fn synth_is_not_redone_and_writes_a_contact_sheet() {
     let data = tmp.path().join("synth");
     small_dataset(&data);
     let sheet = tmp.path().join("sheet.png");
-    let out = snackml(&[
-        "synth",
-        "--out",
-        data.to_str().unwrap(),
-        "--size",
-        "32",
-        "--train",
-        "5",
-        "--val",
-        "2",
-        "--test",
-        "2",
-        "--contact-sheet",
-        sheet.to_str().unwrap(),
-    ]);
+    let out = synth_small(&data, &["--contact-sheet", sheet.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("Synthetic snacks already complete"), "{}", stdout(&out));
     let img = image::open(&sheet).unwrap();
