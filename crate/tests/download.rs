@@ -1,9 +1,12 @@
 //! The snacks downloader against a real HTTP server on 127.0.0.1: a full download, resuming a
 //! partial file, a connection dropped midway, a server that ignores ranges, and archives that
-//! must be refused (corrupt, wrong counts) leaving nothing in place.
+//! must be refused (corrupt, wrong counts) leaving nothing in place, and the hub's way of serving
+//! the file: a redirect to a signed URL on another host, in the archive layout of the real dataset.
 
 use snackml::data::datasets::{read_real_marker, REAL_MARKER};
-use snackml::data::download::{download_snacks, partial_path, DownloadOptions, ProgressStyle};
+use snackml::data::download::{
+    download_snacks, partial_path, DownloadOptions, ProgressStyle, SNACKS_ARCHIVE, SNACKS_BASE_URL,
+};
 use std::io::{BufRead, BufReader, Cursor, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -25,6 +28,8 @@ struct Behaviour {
     drop_after: Option<(usize, usize)>,
     /// Answer every request with the whole file (200), ignoring `Range`.
     ignore_range: bool,
+    /// Answer every request with `302 Found` to this URL, as the hub does for a file kept on its CDN.
+    redirect_to: Option<String>,
 }
 
 /// A request as the server saw it: path and `Range` header.
@@ -37,6 +42,9 @@ struct Seen {
 /// A small HTTP/1.1 file server on 127.0.0.1 that supports `Range: bytes=N-`. It stops by itself
 /// after 60 seconds or 100 connections.
 struct Server {
+    /// `http://127.0.0.1:PORT`.
+    root: String,
+    /// `{root}/files`, where `snacks.zip` is served.
     base_url: String,
     behaviour: Arc<Mutex<Behaviour>>,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -46,7 +54,8 @@ impl Server {
     fn start(behaviour: Behaviour) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
-        let base_url = format!("http://{}/files", listener.local_addr().unwrap());
+        let root = format!("http://{}", listener.local_addr().unwrap());
+        let base_url = format!("{root}/files");
         let behaviour = Arc::new(Mutex::new(behaviour));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (b, s) = (behaviour.clone(), seen.clone());
@@ -63,7 +72,7 @@ impl Server {
                 }
             }
         });
-        Server { base_url, behaviour, seen }
+        Server { root, base_url, behaviour, seen }
     }
 
     fn seen(&self) -> Vec<Seen> {
@@ -96,7 +105,7 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
         }
     }
     seen.lock().unwrap().push(Seen { path: path.clone(), range: range.clone() });
-    let (body, drop_now, ignore_range) = {
+    let (body, drop_now, ignore_range, redirect_to) = {
         let mut b = behaviour.lock().unwrap();
         let drop_now = match b.drop_after {
             Some((times, bytes)) if times > 0 => {
@@ -105,10 +114,15 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
             }
             _ => None,
         };
-        (b.body.clone(), drop_now, b.ignore_range)
+        (b.body.clone(), drop_now, b.ignore_range, b.redirect_to.clone())
     };
     let mut out = stream;
-    if path != "/files/snacks.zip" {
+    if let Some(location) = redirect_to {
+        let head = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return out.write_all(head.as_bytes());
+    }
+    // A signed URL's query string (`?X-Amz-Signature=…`) does not change the file.
+    if path.split('?').next() != Some("/files/snacks.zip") {
         return out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     }
     let start = range
@@ -140,9 +154,11 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
     out.shutdown(std::net::Shutdown::Both)
 }
 
-/// A zip archive in the snacks layout under `prefix` (e.g. `""` or `"images/"`), with real JPEG
-/// files, a credits file and macOS junk that must be skipped. Stored uncompressed, so it is
-/// large enough to be cut in the middle.
+/// A zip archive in the snacks layout under `prefix` (`"data/"` in the real `images.zip`, which its
+/// loading script on the hub, `snacks.py`, reads as `data/train`, `data/val`, `data/test`), with
+/// real JPEG files, a credits file and the macOS extras such archives carry (a `.DS_Store`, and
+/// 297-byte AppleDouble `._*.jpg` stubs under `__MACOSX/`) that must be skipped. Stored
+/// uncompressed, so it is large enough to be cut in the middle.
 fn archive(prefix: &str, per_class: [usize; 3]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -157,8 +173,12 @@ fn archive(prefix: &str, per_class: [usize; 3]) -> Vec<u8> {
             }
         }
     }
+    zip.start_file(format!("{prefix}train/.DS_Store"), stored).unwrap();
+    zip.write_all(b"\0\0\0\x01Bud1").unwrap();
+    let mut apple_double = vec![0u8; 297];
+    apple_double[..8].copy_from_slice(&[0x00, 0x05, 0x16, 0x07, 0x00, 0x02, 0x00, 0x00]);
     zip.start_file(format!("__MACOSX/{prefix}train/apple/._0000.jpg"), stored).unwrap();
-    zip.write_all(b"junk").unwrap();
+    zip.write_all(&apple_double).unwrap();
     zip.finish().unwrap().into_inner()
 }
 
@@ -226,6 +246,33 @@ fn images_are_found_below_a_folder_inside_the_archive() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     download_snacks(&out, &options(&server, 0)).unwrap();
+    assert_complete(&out);
+}
+
+#[test]
+fn the_hub_redirect_to_its_cdn_is_followed_and_a_resume_keeps_its_range() {
+    // The production URL's path, served here: the hub answers it with a redirect to a signed URL
+    // on another host, where the bytes are.
+    let hub_path = SNACKS_BASE_URL.strip_prefix("https://huggingface.co").expect("the hub's URL");
+    let body = archive("data/", PER_CLASS);
+    let cdn = Server::start(Behaviour { body: body.clone(), ..Default::default() });
+    let signed = format!("{}/snacks.zip?X-Amz-Expires=3600&X-Amz-Signature=0123abcd", cdn.base_url);
+    let hub = Server::start(Behaviour { redirect_to: Some(signed), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let opts = DownloadOptions {
+        base_url: format!("{}{hub_path}", hub.root),
+        archive: SNACKS_ARCHIVE.into(),
+        ..options(&hub, 0)
+    };
+    std::fs::write(partial_path(&out), &body[..5000]).unwrap();
+    let summary = download_snacks(&out, &opts).unwrap();
+    assert_eq!((summary.resumed_from, summary.bytes_fetched), (5000, (body.len() - 5000) as u64));
+    let range = Some("bytes=5000-".to_string());
+    let asked = format!("{hub_path}/{SNACKS_ARCHIVE}");
+    assert_eq!(hub.seen(), vec![Seen { path: asked, range: range.clone() }]);
+    let fetched = "/files/snacks.zip?X-Amz-Expires=3600&X-Amz-Signature=0123abcd".to_string();
+    assert_eq!(cdn.seen(), vec![Seen { path: fetched, range }], "the range was lost in the redirect");
     assert_complete(&out);
 }
 

@@ -2,13 +2,16 @@
 //!
 //! The snacks photos (Matthijs Hollemans, CC BY 4.0, from Google Open Images) live on the
 //! Hugging Face hub in the dataset repository `Matthijs/snacks`, as one zip archive,
-//! `images.zip` (about 110 MB), beside the `datasets` loading script `snacks.py`. The archive
-//! holds the `train/`, `val/` and `test/` folders with one folder per class: the layout
+//! `images.zip` (about 110 MB), beside the `datasets` loading script `snacks.py`. That script
+//! reads the archive as `data/train`, `data/val` and `data/test`, one folder per class (named as
+//! the classes, "hot dog" and "ice cream" with a space), and keeps only `.jpg` files, since the
+//! archive also carries macOS extras (`__MACOSX/…/._*.jpg` stubs). That is the layout
 //! `flow_from_directory` reads, so the whole job is download, unpack, verify:
 //!
 //! 1. **download** `{base_url}/images.zip` into `data/snacks.zip.partial`, with a progress bar in a
-//!    terminal (plain lines otherwise). An interrupted download is **resumed** with an HTTP
-//!    `Range` request, and a dropped connection is retried a few times;
+//!    terminal (plain lines otherwise). The hub answers with a redirect to a signed URL on its
+//!    CDN, which is followed with the `Range` header kept. An interrupted download is **resumed**
+//!    with such a `Range` request, and a dropped connection is retried a few times;
 //! 2. **unpack** the image files into a hidden working folder beside `data/snacks/`, wherever the
 //!    `train/`, `val/` and `test/` folders sit inside the archive;
 //! 3. **verify** the class folders and the image counts (4,838 / 955 / 952 in 20 classes), write the
