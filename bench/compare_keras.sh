@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The chapter, end to end, in Keras and in snackml, back to back on the same machine, and the ratios.
 #
-# usage: bench/compare_keras.sh [DATA_DIR] [KERAS_PYTHON]
+# usage: [SEEDS=5] bench/compare_keras.sh [DATA_DIR] [KERAS_PYTHON]
 #   DATA_DIR      a snacks-layout folder (default ../shared/datasets/food10-256)
 #   KERAS_PYTHON  a python with tensorflow-cpu, tf-keras, pillow, scipy (default $KERAS_PYTHON);
 #                 set one up as ../shared/anchor/README.md says.
 # Runs ../shared/anchor/keras_ch6.py (logreg 5 epochs, mlp500 3 epochs, generators decoding every
 # epoch), then `snackml train` with the same models, epochs, batch size, learning rate and Keras's
-# nearest-neighbour resize, and prints a table (bench/compare.py). Machines are noisy: run it a few
-# times and compare medians.
+# nearest-neighbour resize, for seeds 1..SEEDS; then Keras's `fit` on the same arrays in memory
+# (bench/keras_inmemory.py, also seeds 1..SEEDS), and prints a table (bench/compare.py): times are
+# medians over the seeds, test accuracies are compared as medians over the seeds on both sides
+# (one run's accuracy moves by ±0.02 with the seed). Machines are noisy: run it a few times.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${1:-$ROOT/../shared/datasets/food10-256}"
@@ -21,11 +23,16 @@ BIN="$ROOT/target/release/snackml"
 
 echo "== Keras (keras_ch6.py) on $DATA"
 "$PY" "$ROOT/../shared/anchor/keras_ch6.py" "$DATA" 2>/dev/null | tee "$OUT/keras.jsonl"
-echo "== snackml on $DATA"
-{
-  "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
-  "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed 1 --json
-} | grep '^{' | tee "$OUT/snackml.jsonl"
-echo "== Keras fit on arrays in memory"
-"$PY" "$ROOT/bench/keras_inmemory.py" "$DATA" 2>/dev/null | grep '^{' | tee "$OUT/keras_inmemory.jsonl"
-python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/snackml.jsonl" "$OUT/keras_inmemory.jsonl"
+SEEDS="${SEEDS:-5}"
+echo "== snackml on $DATA, seeds 1..$SEEDS"
+rm -f "$OUT"/snackml-seed*.jsonl
+for seed in $(seq 1 "$SEEDS"); do
+  {
+    "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed "$seed" --json
+    "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed "$seed" --json
+  } | grep '^{' > "$OUT/snackml-seed$seed.jsonl"
+done
+cat "$OUT/snackml-seed1.jsonl"
+echo "== Keras fit on arrays in memory, seeds 1..$SEEDS"
+"$PY" "$ROOT/bench/keras_inmemory.py" "$DATA" --seeds "$SEEDS" 2>/dev/null | grep '^{' | tee "$OUT/keras_inmemory.jsonl"
+python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/keras_inmemory.jsonl" "$OUT"/snackml-seed*.jsonl
