@@ -500,9 +500,11 @@ impl ImageFiles {
 
 /// Writes one image into its slot of the batch: pixels, then preprocessing, then rescale.
 fn fill_image(transform: &ImageDataGenerator, mut out: ArrayViewMut3<f32>, pixels: &[u8]) -> Result<()> {
-    out.iter_mut().zip(pixels).for_each(|(o, &p)| *o = f32::from(p));
+    let as_float = |p: &u8| f32::from(*p);
     if let Some(f) = &transform.preprocessing {
-        let processed = f(out.to_owned());
+        let image = Array3::from_shape_vec(out.raw_dim(), pixels.iter().map(as_float).collect())
+            .map_err(|e| Error::Shape(format!("an image's pixels do not fill its shape: {e}")))?;
+        let processed = f(image);
         if processed.shape() != out.shape() {
             return Err(Error::Shape(format!(
                 "the preprocessing function returned shape {:?} for an image of shape {:?}",
@@ -511,6 +513,8 @@ fn fill_image(transform: &ImageDataGenerator, mut out: ArrayViewMut3<f32>, pixel
             )));
         }
         out.assign(&processed);
+    } else {
+        out.iter_mut().zip(pixels.iter().map(as_float)).for_each(|(o, p)| *o = p);
     }
     if let Some(factor) = transform.rescale {
         out.mapv_inplace(|v| v * factor);
