@@ -10,7 +10,7 @@
 //! assert!((p.sum() - 1.0).abs() < 1e-6);
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, CowArray, Ix2};
 
 /// The dot product `dot(a, x) = Σᵢ aᵢ·xᵢ`. Both slices must have the same length.
 ///
@@ -145,50 +145,65 @@ pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, 
         let blocks: Vec<_> = c.axis_chunks_iter_mut(Axis(1), block).zip(b.axis_chunks_iter(Axis(1), block)).collect();
         rayon::scope(|s| {
             for (c, b) in blocks {
-                s.spawn(move |_| gemm_block(a, b, c, accumulate, gemm::Parallelism::None));
+                s.spawn(move |_| gemm_block(a, b, c, accumulate, gemm_common::Parallelism::None));
             }
         });
     } else {
-        let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+        let par = if threads > 1 { gemm_common::Parallelism::Rayon(threads) } else { gemm_common::Parallelism::None };
         gemm_block(a, b, c.view_mut(), accumulate, par);
     }
 }
 
-/// One call of the `gemm` crate on views with any strides.
+/// One call of gemm's f32 kernel on views with any strides.
+///
+/// The kernel takes non-negative strides and prefers a column-major destination: views with a
+/// reversed axis are copied first, and a row-major `C = A·B` is computed as `Cᵀ = Bᵀ·Aᵀ`, which
+/// only swaps strides (what the `gemm` crate's generic front end does; calling the f32 kernel
+/// directly spares compiling that crate's f64 and complex kernels, a third of its build time).
 fn gemm_block(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
-    par: gemm::Parallelism,
+    par: gemm_common::Parallelism,
 ) {
-    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    let (cs, rs) = (c.strides()[1], c.strides()[0]);
-    // SAFETY: the three views are valid for their shapes and strides (ndarray guarantees it),
-    // `c` is a unique borrow that does not alias `a` or `b`.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            cs,
-            rs,
-            accumulate,
-            a.as_ptr(),
-            a.strides()[1],
-            a.strides()[0],
-            b.as_ptr(),
-            b.strides()[1],
-            b.strides()[0],
-            if accumulate { 1.0 } else { 0.0 },
-            1.0,
-            false,
-            false,
-            false,
-            par,
-        );
+    let reversed = |strides: &[isize]| strides.iter().any(|&s| s < 0);
+    if reversed(c.strides()) {
+        let mut out = c.as_standard_layout().into_owned();
+        gemm_block(a, b, out.view_mut(), accumulate, par);
+        c.assign(&out);
+        return;
     }
+    let standard = |x: ArrayView2<'_, f32>| x.as_standard_layout().into_owned();
+    let a: CowArray<f32, Ix2> = if reversed(a.strides()) { standard(a).into() } else { a.into() };
+    let b: CowArray<f32, Ix2> = if reversed(b.strides()) { standard(b).into() } else { b.into() };
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let ([a_rs, a_cs], [b_rs, b_cs], [c_rs, c_cs]) = (stride2(&a), stride2(&b), stride2(&c));
+    let (alpha, beta) = (if accumulate { 1.0 } else { 0.0 }, 1.0);
+    let kernel = gemm_f32::gemm::f32::get_gemm_fn();
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    // SAFETY: the three views are valid for their shapes and non-negative strides (ndarray
+    // guarantees it, reversed ones were copied above), `c` is a unique borrow that does not alias
+    // `a` or `b`. Arguments: m, n, k, dst (cs, rs), read_dst, lhs (cs, rs), rhs (cs, rs), alpha,
+    // beta, three conjugation flags (meaningless for reals), parallelism.
+    unsafe {
+        if c_cs < c_rs {
+            kernel(
+                n, m, k, pc, c_rs, c_cs, accumulate, pb, b_rs, b_cs, pa, a_rs, a_cs, alpha, beta, false, false, false,
+                par,
+            );
+        } else {
+            kernel(
+                m, n, k, pc, c_cs, c_rs, accumulate, pa, a_cs, a_rs, pb, b_cs, b_rs, alpha, beta, false, false, false,
+                par,
+            );
+        }
+    }
+}
+
+/// The (row, column) strides of a matrix view.
+fn stride2<S: ndarray::RawData>(x: &ndarray::ArrayBase<S, Ix2>) -> [isize; 2] {
+    [x.strides()[0], x.strides()[1]]
 }
 
 #[cfg(test)]
@@ -237,6 +252,25 @@ mod tests {
         assert!((&acc - &(&want * 2.0)).iter().all(|d| d.abs() < 1e-2));
         let tall = matmul(b.t(), a.t());
         assert!((&tall - &want.t()).iter().all(|d| d.abs() < 1e-2));
+    }
+
+    #[test]
+    fn matmul_handles_reversed_and_column_major_views() {
+        let a = Array2::from_shape_fn((9, 7), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+        let b = Array2::from_shape_fn((7, 5), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
+        let mut a_rev = a.clone();
+        a_rev.invert_axis(Axis(0)); // negative row stride
+        let mut b_rev = b.clone();
+        b_rev.invert_axis(Axis(1)); // negative column stride
+        let want = a_rev.dot(&b_rev);
+        assert_eq!(matmul(a_rev.view(), b_rev.view()), want);
+        let mut c = Array2::<f32>::ones((5, 9)).reversed_axes(); // column-major 9 × 5
+        matmul_into(a_rev.view(), b_rev.view(), &mut c, true);
+        assert_eq!(c, &want + 1.0);
+        let mut c = Array2::<f32>::ones((9, 5));
+        c.invert_axis(Axis(1));
+        matmul_into(a_rev.view(), b_rev.view(), &mut c, true);
+        assert_eq!(c, &want + 1.0);
     }
 
     #[test]

@@ -118,7 +118,8 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
     };
     let mut out = stream;
     if let Some(location) = redirect_to {
-        let head = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let head =
+            format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return out.write_all(head.as_bytes());
     }
     // A signed URL's query string (`?X-Amz-Signature=…`) does not change the file.
