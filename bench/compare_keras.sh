@@ -6,8 +6,9 @@
 #   KERAS_PYTHON  a python with tensorflow-cpu, tf-keras, pillow, scipy (default $KERAS_PYTHON);
 #                 set one up as ../shared/anchor/README.md says.
 # Runs ../shared/anchor/keras_ch6.py (logreg 5 epochs, mlp500 3 epochs, generators decoding every
-# epoch), then `snackml train` with the same models, epochs, batch size, learning rate and Keras's
-# nearest-neighbour resize, for seeds 1..SEEDS; then Keras's `fit` on the same arrays in memory
+# epoch), then `snackml train` with the same models, epochs, batch size and learning rate, for seeds
+# 1..SEEDS, once with Keras's nearest-neighbour resize (the same pixels) and once with snackml's
+# default triangle filter (JPEGs decoded at a reduced DCT scale); then Keras's `fit` on the same arrays in memory
 # (bench/keras_inmemory.py, also seeds 1..SEEDS), and prints a table (bench/compare.py): times are
 # medians over the seeds, test accuracies are compared as medians over the seeds on both sides
 # (one run's accuracy moves by ±0.02 with the seed). Machines are noisy: run it a few times.
@@ -24,15 +25,18 @@ BIN="$ROOT/target/release/snackml"
 echo "== Keras (keras_ch6.py) on $DATA"
 "$PY" "$ROOT/../shared/anchor/keras_ch6.py" "$DATA" 2>/dev/null | tee "$OUT/keras.jsonl"
 SEEDS="${SEEDS:-5}"
-echo "== snackml on $DATA, seeds 1..$SEEDS"
-rm -f "$OUT"/snackml-seed*.jsonl
-for seed in $(seq 1 "$SEEDS"); do
-  {
-    "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed "$seed" --json
-    "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter nearest --seed "$seed" --json
-  } | grep '^{' > "$OUT/snackml-seed$seed.jsonl"
+rm -f "$OUT"/snackml-*seed*.jsonl
+for filter in nearest triangle; do
+  echo "== snackml on $DATA, --filter $filter, seeds 1..$SEEDS"
+  for seed in $(seq 1 "$SEEDS"); do
+    {
+      "$BIN" train "$DATA" --model logreg --epochs 5 --batch-size 64 --size 32 --lr 0.001 --filter "$filter" --seed "$seed" --json
+      "$BIN" train "$DATA" --model mlp --epochs 3 --batch-size 64 --size 32 --lr 0.001 --filter "$filter" --seed "$seed" --json
+    } | grep '^{' > "$OUT/snackml-$filter-seed$seed.jsonl"
+  done
+  cat "$OUT/snackml-$filter-seed1.jsonl"
 done
-cat "$OUT/snackml-seed1.jsonl"
 echo "== Keras fit on arrays in memory, seeds 1..$SEEDS"
 "$PY" "$ROOT/bench/keras_inmemory.py" "$DATA" --seeds "$SEEDS" 2>/dev/null | grep '^{' | tee "$OUT/keras_inmemory.jsonl"
-python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/keras_inmemory.jsonl" "$OUT"/snackml-seed*.jsonl
+python3 "$ROOT/bench/compare.py" "$OUT/keras.jsonl" "$OUT/keras_inmemory.jsonl" \
+  --nearest "$OUT"/snackml-nearest-seed*.jsonl --triangle "$OUT"/snackml-triangle-seed*.jsonl
