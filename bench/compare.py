@@ -26,11 +26,11 @@ def load(path):
 def summary(rows):
     untrained = next(r for r in rows if r["phase"] == "untrained_test")
     # snackml decodes when its generators are made (its `load` line); Keras inside epoch 1.
-    load = next((r["seconds"] for r in rows if r["phase"] == "load"), 0.0)
+    load_row = next((r for r in rows if r["phase"] == "load"), None)
+    load = load_row["seconds"] if load_row else 0.0
     epochs = [r for r in rows if r["phase"] == "epoch"]
     trained = next(r for r in rows if r["phase"] == "trained_test")
     secs = [r["seconds"] for r in epochs]
-    load_row = next((r for r in rows if r["phase"] == "load"), None)
     return {
         "images_per_s": load_row["images"] / (load_row["seconds"] + load_row["test_seconds"]) if load_row else None,
         "untrained": (untrained["loss"], untrained.get("acc", untrained.get("accuracy"))),

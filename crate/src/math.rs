@@ -112,7 +112,7 @@ pub fn argmax_slice(values: impl IntoIterator<Item = f32>) -> usize {
 
 /// Matrix product `C = A·B` for `A` (m × k) and `B` (k × n), any strides (transposed views are free).
 ///
-/// Runs on the `gemm` crate: blocked, vectorised (AVX2/FMA or AVX-512 picked at run time) and
+/// Runs on the `gemm` crate's f32 kernel: blocked, vectorised (AVX2/FMA or AVX-512 picked at run time) and
 /// split over all cores with rayon when the product is large enough to pay for it.
 pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
