@@ -41,7 +41,7 @@ fn gemm_peak() -> f64 {
         let a = ndarray::Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
         let b = ndarray::Array2::from_shape_fn((n, n), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.1);
         let s = time(2, 7, || {
-            std::hint::black_box(matmul(a.view(), b.view()));
+            std::hint::black_box(matmul(a.view(), b.view()).expect("shapes fit"));
         });
         let gf = 2.0 * (n * n * n) as f64 / s / 1e9;
         println!("gemm {n}x{n}x{n}: {:.1} ms, {gf:.1} GFLOP/s", s * 1e3);
@@ -98,23 +98,24 @@ fn keras() -> Option<(f64, f64)> {
 /// Where the two-layer step's time goes: its two big matrix products and the Adam update.
 fn breakdown() {
     use snackml::layers::Param;
-    use snackml::optimizers::Optimizer;
+    use snackml::optimizers::{Optimizer, ParamRef};
     let x = ndarray::Array2::from_shape_fn((64, 3072), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
     let w = ndarray::Array2::from_shape_fn((3072, 500), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.01);
     let dz = ndarray::Array2::from_shape_fn((64, 500), |(i, j)| ((i + j) % 7) as f32 * 0.01);
     let fwd = time(10, 100, || {
-        std::hint::black_box(matmul(x.view(), w.view()));
+        std::hint::black_box(matmul(x.view(), w.view()).expect("shapes fit"));
     });
     let dw = time(10, 100, || {
-        std::hint::black_box(matmul(x.t(), dz.view()));
+        std::hint::black_box(matmul(x.t(), dz.view()).expect("shapes fit"));
     });
     let mut params =
         [Param::new("kernel", w.clone().into_dyn()), Param::new("bias", ndarray::Array1::zeros(500).into_dyn())];
     params[0].grad.fill(1e-3);
     let mut adam = Adam::new(1e-3);
     let opt = time(10, 100, || {
-        let mut refs: Vec<&mut Param> = params.iter_mut().collect();
-        adam.apply(&mut refs);
+        let mut refs: Vec<ParamRef<'_>> =
+            params.iter_mut().map(|p| ParamRef { key: p.name.to_string(), param: p }).collect();
+        adam.apply(&mut refs).expect("same shapes every step");
     });
     let gf = |s: f64| 2.0 * 64.0 * 3072.0 * 500.0 / s / 1e9;
     println!(

@@ -42,6 +42,16 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The same error, its message saying which layer of the model it came from.
+    pub fn in_layer(self, layer: &str) -> Self {
+        match self {
+            Error::Shape(m) => Error::Shape(format!("layer {layer}: {m}")),
+            Error::InvalidArgument(m) => Error::InvalidArgument(format!("layer {layer}: {m}")),
+            Error::NotBuilt(m) => Error::NotBuilt(format!("layer {layer}: {m}")),
+            other => other,
+        }
+    }
+
     /// An error about a path, with a message.
     pub fn path(path: impl Into<PathBuf>, message: impl std::fmt::Display) -> Self {
         Error::Path { path: path.into(), message: message.to_string() }

@@ -6,11 +6,13 @@
 //! and progress lines, and display helpers for evcxr notebooks.
 //!
 //! The modules follow the chapter: [`math`], [`activations`], [`layers`], [`losses`],
-//! [`optimizers`], [`metrics`], [`model`], [`data`], [`display`].
+//! [`optimizers`], [`metrics`], [`model`], [`data`], [`display`]; and for what comes next,
+//! [`callbacks`] and [`regularizers`].
 
 #![warn(missing_docs)]
 
 pub mod activations;
+pub mod callbacks;
 pub mod data;
 pub mod display;
 mod error;
@@ -21,6 +23,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optimizers;
+pub mod regularizers;
 
 pub use error::{Error, Result};
 
@@ -40,11 +43,15 @@ pub fn seeded_rng(seed: u64) -> rand::rngs::StdRng {
 /// Everything a notebook needs, in one `use snackml::prelude::*;`.
 pub mod prelude {
     pub use crate::activations::Activation;
+    pub use crate::callbacks::{
+        CSVLogger, Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
+    };
     pub use crate::data::{ArrayData, Batch, Labels, Sequence};
-    pub use crate::layers::{ActivationLayer, Dense, Flatten, Layer};
+    pub use crate::layers::{ActivationLayer, Dense, Dropout, Flatten, Layer};
     pub use crate::losses::Loss;
     pub use crate::metrics::Metric;
-    pub use crate::model::{History, Sequential, Verbose};
-    pub use crate::optimizers::{Adam, Optimizer, Sgd};
+    pub use crate::model::{FitOptions, History, Sequential, Verbose};
+    pub use crate::optimizers::{Adam, Optimizer, RMSprop, Sgd};
+    pub use crate::regularizers::L2;
     pub use crate::{Error, Result, Tensor};
 }

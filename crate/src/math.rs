@@ -114,10 +114,17 @@ pub fn argmax_slice(values: impl IntoIterator<Item = f32>) -> usize {
 ///
 /// Runs on the `gemm` crate's f32 kernel: blocked, vectorised (AVX2/FMA or AVX-512 picked at run time) and
 /// split over all cores with rayon when the product is large enough to pay for it.
-pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+///
+/// ```
+/// use ndarray::array;
+/// let c = snackml::math::matmul(array![[1.0f32, 2.0]].view(), array![[3.0f32], [4.0]].view()).unwrap();
+/// assert_eq!(c, array![[11.0f32]]);
+/// assert!(snackml::math::matmul(array![[1.0f32]].view(), array![[1.0f32, 2.0]].t()).is_err());
+/// ```
+pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> crate::Result<Array2<f32>> {
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    matmul_into(a, b, &mut c, false);
-    c
+    matmul_into(a, b, &mut c, false)?;
+    Ok(c)
 }
 
 /// `C = A·B`, or `C += A·B` when `accumulate` is true, into a preallocated `C` (m × n).
@@ -126,18 +133,34 @@ pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 /// short, wide products of a training step (a batch of 64 rows times a 3072 × 500 kernel) gemm's
 /// own splitting leaves a core idle half the time, so such products are cut into column blocks,
 /// one per core; taller products use gemm's own parallelism.
-pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, accumulate: bool) {
-    assert_eq!(a.ncols(), b.nrows(), "matmul: inner dimensions differ");
-    assert_eq!(c.dim(), (a.nrows(), b.ncols()), "matmul: output has the wrong shape");
+pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, accumulate: bool) -> crate::Result<()> {
+    if a.ncols() != b.nrows() {
+        return Err(crate::Error::Shape(format!(
+            "matmul of {:?} by {:?}: the inner dimensions differ ({} columns against {} rows)",
+            a.dim(),
+            b.dim(),
+            a.ncols(),
+            b.nrows()
+        )));
+    }
+    if c.dim() != (a.nrows(), b.ncols()) {
+        return Err(crate::Error::Shape(format!(
+            "matmul of {:?} by {:?} into an output of shape {:?}: expected {:?}",
+            a.dim(),
+            b.dim(),
+            c.dim(),
+            (a.nrows(), b.ncols())
+        )));
+    }
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     if m == 0 || n == 0 {
-        return;
+        return Ok(());
     }
     if k == 0 {
         if !accumulate {
             c.fill(0.0);
         }
-        return;
+        return Ok(());
     }
     let threads = if 2 * m * n * k >= 2_000_000 { rayon::current_num_threads() } else { 1 };
     if threads > 1 && m <= 256 && n >= 64 * threads {
@@ -152,6 +175,7 @@ pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, 
         let par = if threads > 1 { gemm_common::Parallelism::Rayon(threads) } else { gemm_common::Parallelism::None };
         gemm_block(a, b, c.view_mut(), accumulate, par);
     }
+    Ok(())
 }
 
 /// One call of gemm's f32 kernel on views with any strides.
@@ -228,7 +252,7 @@ mod tests {
     fn matmul_matches_naive_for_transposed_views() {
         let a = Array2::from_shape_fn((37, 53), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
         let b = Array2::from_shape_fn((37, 29), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
-        let c = matmul(a.t(), b.view());
+        let c = matmul(a.t(), b.view()).unwrap();
         for i in 0..53 {
             for j in 0..29 {
                 let want: f32 = (0..37).map(|k| a[[k, i]] * b[[k, j]]).sum();
@@ -236,7 +260,7 @@ mod tests {
             }
         }
         let mut acc = c.clone();
-        matmul_into(a.t(), b.view(), &mut acc, true);
+        matmul_into(a.t(), b.view(), &mut acc, true).unwrap();
         assert!((&acc - &(&c * 2.0)).iter().all(|d| d.abs() < 1e-3));
     }
 
@@ -246,11 +270,11 @@ mod tests {
         let a = Array2::from_shape_fn((64, 300), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
         let b = Array2::from_shape_fn((300, 700), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
         let want = a.dot(&b);
-        assert!((&matmul(a.view(), b.view()) - &want).iter().all(|d| d.abs() < 1e-2));
+        assert!((&matmul(a.view(), b.view()).unwrap() - &want).iter().all(|d| d.abs() < 1e-2));
         let mut acc = want.clone();
-        matmul_into(a.view(), b.view(), &mut acc, true);
+        matmul_into(a.view(), b.view(), &mut acc, true).unwrap();
         assert!((&acc - &(&want * 2.0)).iter().all(|d| d.abs() < 1e-2));
-        let tall = matmul(b.t(), a.t());
+        let tall = matmul(b.t(), a.t()).unwrap();
         assert!((&tall - &want.t()).iter().all(|d| d.abs() < 1e-2));
     }
 
@@ -263,13 +287,13 @@ mod tests {
         let mut b_rev = b.clone();
         b_rev.invert_axis(Axis(1)); // negative column stride
         let want = a_rev.dot(&b_rev);
-        assert_eq!(matmul(a_rev.view(), b_rev.view()), want);
+        assert_eq!(matmul(a_rev.view(), b_rev.view()).unwrap(), want);
         let mut c = Array2::<f32>::ones((5, 9)).reversed_axes(); // column-major 9 × 5
-        matmul_into(a_rev.view(), b_rev.view(), &mut c, true);
+        matmul_into(a_rev.view(), b_rev.view(), &mut c, true).unwrap();
         assert_eq!(c, &want + 1.0);
         let mut c = Array2::<f32>::ones((9, 5));
         c.invert_axis(Axis(1));
-        matmul_into(a_rev.view(), b_rev.view(), &mut c, true);
+        matmul_into(a_rev.view(), b_rev.view(), &mut c, true).unwrap();
         assert_eq!(c, &want + 1.0);
     }
 

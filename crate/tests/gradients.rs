@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use snackml::activations::Activation;
 use snackml::data::ArrayData;
-use snackml::layers::{ActivationLayer, Dense, Flatten, Layer};
+use snackml::layers::{ActivationLayer, Cache, Dense, Dropout, Flatten, Layer, Mode};
 use snackml::losses::{self, Loss};
 use snackml::prelude::{Metric, Sequential, Sgd, Verbose};
 
@@ -67,14 +67,31 @@ const H: f32 = 1e-2;
 const ATOL: f64 = 5e-4;
 const RTOL: f64 = 5e-3;
 
-/// Checks a layer's stored parameter gradients and returned input gradient at input `x`.
+/// The layer's forward pass followed by its activation, as the model runs it.
+fn call(layer: &mut dyn Layer, x: &ArrayD<f32>, mode: Mode) -> (ArrayD<f32>, Cache) {
+    let (z, cache) = layer.forward(x.clone(), mode).unwrap();
+    let y = match layer.activation() {
+        Activation::Linear => z,
+        act => act.forward(z.into_dimensionality::<ndarray::Ix2>().unwrap()).into_dyn(),
+    };
+    (y, cache)
+}
+
+/// Checks a layer's stored parameter gradients and returned input gradient at input `x`
+/// (through its activation, as the model backpropagates it).
 fn check_layer(what: &str, layer: &mut dyn Layer, x: &ArrayD<f32>, h: f32, seed: u64) {
-    let y = layer.call(x.clone(), true).unwrap();
+    let (y, cache) = call(layer, x, Mode::Training);
     let r = uniform(y.shape(), -1.0, 1.0, &mut rng(seed));
-    let dx = layer.backward(r.clone(), true).unwrap().expect("input gradient was asked for");
+    let dz = match layer.activation() {
+        Activation::Linear => r.clone(),
+        act => {
+            act.backward(&y.clone().into_dimensionality().unwrap(), r.clone().into_dimensionality().unwrap()).into_dyn()
+        }
+    };
+    let dx = layer.backward(cache, dz, true).unwrap().expect("input gradient was asked for");
 
     // input gradient
-    let num = numeric_grad(x, h, |x| project(&layer.call(x.clone(), false).unwrap(), &r));
+    let num = numeric_grad(x, h, |x| project(&call(layer, x, Mode::Inference).0, &r));
     assert_grad_close(&format!("{what} ∂x"), &dx, &num, ATOL, RTOL);
 
     // parameter gradients
@@ -83,7 +100,7 @@ fn check_layer(what: &str, layer: &mut dyn Layer, x: &ArrayD<f32>, h: f32, seed:
     for (k, (value, grad)) in params.iter().enumerate() {
         let num = numeric_grad(value, h, |v| {
             layer.params_mut()[k].value = v.clone();
-            let out = project(&layer.call(x.clone(), false).unwrap(), &r);
+            let out = project(&call(layer, x, Mode::Inference).0, &r);
             layer.params_mut()[k].value = value.clone();
             out
         });
@@ -94,7 +111,6 @@ fn check_layer(what: &str, layer: &mut dyn Layer, x: &ArrayD<f32>, h: f32, seed:
 /// A Dense layer of `units` built for `fan_in` inputs, with weights large enough to matter.
 fn dense(fan_in: usize, units: usize, act: Activation, seed: u64) -> Dense {
     let mut d = Dense::new(units).activation(act);
-    d.set_name("dense".into());
     let mut g = rng(seed);
     d.build(&[fan_in], &mut g).unwrap();
     d.set_weights(vec![uniform(&[fan_in, units], -0.8, 0.8, &mut g), uniform(&[units], -0.5, 0.5, &mut g)]).unwrap();
@@ -135,34 +151,22 @@ fn dense_gradients_for_every_activation() {
     }
 }
 
-/// A softmax Dense keeps its logits, and `backward_from_logits` treats the incoming gradient as
-/// ∂L/∂logits (skipping the softmax), as the model's from-logits cross-entropy needs.
+/// Dropout in training: the backward pass multiplies by the same mask the forward pass drew
+/// (checked against finite differences of a copy that draws that mask again), and in inference
+/// it is the identity.
 #[test]
-fn dense_softmax_backward_from_logits() {
-    let mut d = dense(6, 4, Activation::Softmax, 3);
-    let x = uniform(&[5, 6], -1.0, 1.0, &mut rng(4));
-    d.call(x.clone(), true).unwrap();
-    let logits = d.softmax_logits().expect("a training call keeps the logits").to_owned();
-    let r = uniform(&[5, 4], -1.0, 1.0, &mut rng(5));
-    let dx = d.backward_from_logits(r.clone(), true).unwrap().unwrap();
-    let grads: Vec<ArrayD<f32>> = d.params().iter().map(|p| p.grad.clone()).collect();
-
-    // the same layer without the softmax: its outputs are the logits
-    let mut lin = dense(6, 4, Activation::Linear, 3);
-    let z = lin.call(x.clone(), false).unwrap();
-    assert!(z.iter().zip(logits.iter()).all(|(a, b)| (a - b).abs() < 1e-6), "kept logits differ from x·W + b");
-    let num = numeric_grad(&x, H, |x| project(&lin.call(x.clone(), false).unwrap(), &r));
-    assert_grad_close("∂x from logits", &dx, &num, ATOL, RTOL);
-    for (k, grad) in grads.iter().enumerate() {
-        let value = lin.params()[k].value.clone();
-        let num = numeric_grad(&value, H, |v| {
-            lin.params_mut()[k].value = v.clone();
-            let out = project(&lin.call(x.clone(), false).unwrap(), &r);
-            lin.params_mut()[k].value = value.clone();
-            out
-        });
-        assert_grad_close(&format!("∂param{k} from logits"), grad, &num, ATOL, RTOL);
-    }
+fn dropout_gradient() {
+    let mut d = Dropout::new(0.4).seed(3);
+    d.build(&[6], &mut rng(0)).unwrap();
+    let x = uniform(&[5, 6], -1.0, 1.0, &mut rng(1));
+    let before = d.clone();
+    let (y, cache) = d.forward(x.clone(), Mode::Training).unwrap();
+    assert!(y.iter().any(|&v| v == 0.0) && y.iter().any(|&v| v != 0.0), "a 40% dropout drops some, keeps some");
+    let r = uniform(&[5, 6], -1.0, 1.0, &mut rng(2));
+    let dx = d.backward(cache, r.clone(), true).unwrap().unwrap();
+    let num = numeric_grad(&x, H, |x| project(&before.clone().forward(x.clone(), Mode::Training).unwrap().0, &r));
+    assert_grad_close("Dropout ∂x", &dx, &num, ATOL, RTOL);
+    assert_eq!(d.forward(x.clone(), Mode::Inference).unwrap().0, x);
 }
 
 /// The Activation layer's backward pass, for each activation (relu away from its kink).
@@ -172,7 +176,6 @@ fn activation_layer_gradients() {
         [Activation::Linear, Activation::Relu, Activation::Sigmoid, Activation::Softmax].into_iter().enumerate()
     {
         let mut layer = ActivationLayer::new(act);
-        layer.set_name("activation".into());
         layer.build(&[7], &mut rng(0)).unwrap();
         let mut x = uniform(&[4, 7], -3.0, 3.0, &mut rng(40 + i as u64));
         // keep every input at least 0.1 from relu's kink
@@ -185,7 +188,6 @@ fn activation_layer_gradients() {
 #[test]
 fn flatten_gradient() {
     let mut f = Flatten::with_input_shape(&[2, 3, 2]);
-    f.set_name("flatten".into());
     f.build(&[2, 3, 2], &mut rng(0)).unwrap();
     let x = uniform(&[3, 2, 3, 2], -1.0, 1.0, &mut rng(1));
     check_layer("Flatten", &mut f, &x, H, 2);
@@ -369,4 +371,20 @@ fn sigmoid_output_model_gradients() {
     let y = one_hot_rows(5, 3, 83);
     let m = flat_model(vec![Box::new(Dense::new(3)), Box::new(ActivationLayer::sigmoid())], 84);
     check_model("sigmoid + CCE", m, Loss::CategoricalCrossentropy, x, y, H);
+}
+
+/// An L2 kernel regulariser: the loss `evaluate` reports includes `λ·Σw²`, and the kernel's
+/// gradient includes `2λ·W`.
+#[test]
+fn l2_regularised_model_gradients() {
+    let x = uniform(&[6, 2, 2, 3], -1.0, 1.0, &mut rng(90));
+    let y = one_hot_rows(6, 4, 91);
+    let m = flat_model(
+        vec![
+            Box::new(Dense::new(4).kernel_regularizer(snackml::regularizers::L2::new(0.05))),
+            Box::new(ActivationLayer::softmax()),
+        ],
+        92,
+    );
+    check_model("logreg + L2", m, Loss::CategoricalCrossentropy, x, y, H);
 }

@@ -5,7 +5,8 @@
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use snackml::data::ArrayData;
-use snackml::layers::{Layer, Param};
+use snackml::layers::Param;
+use snackml::optimizers::ParamRef;
 use snackml::prelude::*;
 
 fn rng(seed: u64) -> rand::rngs::StdRng {
@@ -199,12 +200,8 @@ fn empty_model_is_an_error() {
 #[test]
 fn duplicate_layer_names_are_refused() {
     let mut m = Sequential::with_seed(0);
-    let mut d = Dense::new(3).input_shape(&[2]);
-    d.set_name("hidden".into());
-    m.add(d).unwrap();
-    let mut d = Dense::new(3);
-    d.set_name("hidden".into());
-    let msg = m.add(d).unwrap_err().to_string();
+    m.add_named("hidden", Box::new(Dense::new(3).input_shape(&[2]))).unwrap();
+    let msg = m.add_named("hidden", Box::new(Dense::new(3))).unwrap_err().to_string();
     assert!(msg.contains("hidden"), "{msg}");
     assert_eq!(m.layers().len(), 1);
     m.add(Dense::new(3)).unwrap();
@@ -287,11 +284,11 @@ fn sgd_momentum_two_steps_by_hand() {
     let mut p = Param::new("w", ndarray::arr1(&[1.0f32, -2.0]).into_dyn());
     let mut sgd = Sgd::new(0.1).momentum(0.9);
     p.grad = ndarray::arr1(&[2.0f32, -1.0]).into_dyn();
-    sgd.apply(&mut [&mut p]);
+    sgd.apply(&mut [ParamRef { key: "dense/kernel".into(), param: &mut p }]).unwrap();
     // v = −0.1·[2, −1] = [−0.2, 0.1]; w = [0.8, −1.9]
     assert!((p.value[[0]] - 0.8).abs() < 1e-6 && (p.value[[1]] + 1.9).abs() < 1e-6, "{}", p.value);
     p.grad = ndarray::arr1(&[1.0f32, 0.5]).into_dyn();
-    sgd.apply(&mut [&mut p]);
+    sgd.apply(&mut [ParamRef { key: "dense/kernel".into(), param: &mut p }]).unwrap();
     // v = 0.9·[−0.2, 0.1] − 0.1·[1, 0.5] = [−0.28, 0.04]; w = [0.52, −1.86]
     assert!((p.value[[0]] - 0.52).abs() < 1e-6 && (p.value[[1]] + 1.86).abs() < 1e-6, "{}", p.value);
 

@@ -18,27 +18,40 @@ use snackml::prelude::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const MAGIC: &[u8; 8] = b"SNACKML\0";
-
-/// A model file with this header and these weights, laid out as `save` does, with a correct CRC.
-fn model_file(header: &serde_json::Value, weights: &[f32]) -> Vec<u8> {
-    let json = serde_json::to_vec(header).unwrap();
-    let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend(weights.iter().flat_map(|w| w.to_le_bytes()));
-    let crc = crc32fast::hash(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+/// A saved file taken apart: the safetensors header (tensor table), snackml's header from its
+/// metadata, and the weight bytes.
+fn split_file(bytes: &[u8]) -> (serde_json::Value, serde_json::Value, Vec<u8>) {
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    let ours = serde_json::from_str(header["__metadata__"]["snackml"].as_str().unwrap()).unwrap();
+    (header, ours, bytes[8 + len..].to_vec())
 }
 
-/// The header and the weight bytes of a saved file.
-fn split_file(bytes: &[u8]) -> (serde_json::Value, Vec<f32>) {
-    let len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
-    let header = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
-    let weights =
-        bytes[16 + len..bytes.len() - 4].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
-    (header, weights)
+/// A file laid out as `save` writes it, with this tensor table, snackml header and weight bytes,
+/// and a correct checksum (as `save` computes it: the header with `crc32 = 0`, then each weight's
+/// dimensions and bytes), so that what is tested is the check behind it.
+fn model_file(header: &serde_json::Value, ours: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+    let mut header = header.clone();
+    let mut ours = ours.clone();
+    ours["crc32"] = 0.into();
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&serde_json::to_vec(&ours).unwrap());
+    for key in ours["weights"].as_array().unwrap() {
+        let entry = &header[key.as_str().unwrap()];
+        for d in entry["shape"].as_array().unwrap() {
+            hasher.update(&d.as_u64().unwrap().to_le_bytes());
+        }
+        let range: Vec<usize> =
+            entry["data_offsets"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        hasher.update(&data[range[0]..range[1]]);
+    }
+    ours["crc32"] = hasher.finalize().into();
+    header["__metadata__"]["snackml"] = ours.to_string().into();
+    let json = serde_json::to_vec(&header).unwrap();
+    let mut out = (json.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&json);
+    out.extend_from_slice(data);
+    out
 }
 
 fn logreg(seed: u64) -> Sequential {
@@ -66,23 +79,24 @@ fn saved_bytes(model: &Sequential) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// A file from version 2 (or 0) of the format, otherwise valid with a correct checksum, is refused
-/// saying which version it is and which this snackml reads, by `load` and by `load_weights`.
+/// A file from another version of the format, otherwise valid, is refused saying which version
+/// it is and which this snackml reads, by `load` and by `load_weights`; so is a file of the
+/// first format (before safetensors) and a foreign one.
 #[test]
 fn a_file_from_another_format_version_says_which_version() {
     let bytes = saved_bytes(&logreg(1));
-    let (mut header, weights) = split_file(&bytes);
-    Sequential::from_bytes(&model_file(&header, &weights)).expect("the crafted layout is the saved layout");
+    let (header, mut ours, data) = split_file(&bytes);
+    Sequential::from_bytes(&model_file(&header, &ours, &data)).expect("the crafted layout is the saved layout");
     let dir = tempfile::tempdir().unwrap();
-    for version in [2, 0, 99] {
-        header["version"] = version.into();
+    for version in [3, 0, 99] {
+        ours["version"] = version.into();
         let path = dir.path().join(format!("v{version}.snackml"));
-        std::fs::write(&path, model_file(&header, &weights)).unwrap();
+        std::fs::write(&path, model_file(&header, &ours, &data)).unwrap();
         let err = Sequential::load(&path).unwrap_err();
         assert!(matches!(err, Error::ModelFile { .. }), "{err}");
         let msg = err.to_string();
         assert!(
-            msg.contains(&format!("format version {version}")) && msg.contains("reads version 1"),
+            msg.contains(&format!("format version {version}")) && msg.contains("reads version 2"),
             "version {version}: {msg}"
         );
         assert!(msg.contains(&format!("v{version}.snackml")), "the message names the file: {msg}");
@@ -92,14 +106,19 @@ fn a_file_from_another_format_version_says_which_version() {
         assert!(msg.contains(&format!("format version {version}")), "{msg}");
         assert_eq!(m.get_weights(), before, "a refused file left the weights alone");
     }
-    header["version"] = 1.into();
-    header["format"] = "keras".into();
-    let msg = Sequential::from_bytes(&model_file(&header, &weights)).unwrap_err();
+    ours["version"] = 2.into();
+    ours["format"] = "keras".into();
+    let msg = Sequential::from_bytes(&model_file(&header, &ours, &data)).unwrap_err().to_string();
     assert!(msg.contains("unknown format \"keras\""), "{msg}");
+    let first_format = [b"SNACKML\0".as_slice(), &[0u8; 40]].concat();
+    let msg = Sequential::from_bytes(&first_format).unwrap_err().to_string();
+    assert!(msg.contains("first format") && msg.contains("save it again"), "{msg}");
+    let msg = Sequential::from_bytes(b"PK\x03\x04 a zip, not a model").unwrap_err().to_string();
+    assert!(msg.contains("not a snackml model file"), "{msg}");
 }
 
 /// A whole-model file (not only a weights file) of another architecture given to `load_weights`
-/// is refused, naming both sets of shapes and the file's layers; the model keeps its weights.
+/// is refused, naming both sets of weights; the model keeps its weights.
 #[test]
 fn a_model_file_of_another_architecture_into_load_weights() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,73 +129,96 @@ fn a_model_file_of_another_architecture_into_load_weights() {
     let err = other.load_weights(&path).unwrap_err();
     assert!(matches!(err, Error::ModelFile { .. }), "{err}");
     let msg = err.to_string();
-    for part in ["logreg.snackml", "[[48, 5], [5]]", "[[48, 7], [7], [7, 5], [5]]", "\"dense\", \"activation\""] {
+    for part in
+        ["logreg.snackml", "\"dense/kernel\", [48, 5]", "\"dense/kernel\", [48, 7]", "\"dense_1/kernel\", [7, 5]"]
+    {
         assert!(msg.contains(part), "{part:?} missing from: {msg}");
     }
     assert_eq!(other.get_weights(), before);
     // and the other way round: a bigger file into a smaller model
     mlp(5).save(&path).unwrap();
     let msg = logreg(6).load_weights(&path).unwrap_err().to_string();
-    assert!(msg.contains("[[48, 7], [7], [7, 5], [5]]") && msg.contains("[[48, 5], [5]]"), "{msg}");
+    assert!(msg.contains("[48, 7]") && msg.contains("[48, 5]"), "{msg}");
 }
 
-/// Headers with a correct checksum that ask for layers no file could hold: shapes whose size
-/// overflows, a layer bigger than the weights in the file, zero units, weights that do not fit.
-/// Each is an `Err` with a reason, at once (nothing is allocated for the asked size).
+/// Files that ask for layers no file could hold: shapes whose size overflows, a layer bigger
+/// than the weights in the file, zero units, weights that do not fit, unknown classes. Each is
+/// an `Err` with a reason, at once (nothing is allocated for the asked size).
 #[test]
 fn crafted_headers_asking_for_impossible_layers_are_refused() {
-    let (good, weights) = split_file(&saved_bytes(&logreg(7)));
+    let (header, ours, data) = split_file(&saved_bytes(&logreg(7)));
     let big = 1usize << 40;
-    type Change = Box<dyn Fn(&mut serde_json::Value)>;
+    type Change = Box<dyn Fn(&mut serde_json::Value, &mut serde_json::Value)>;
     let cases: Vec<(&str, Change, &str)> = vec![
         (
             "a Flatten shape whose size overflows",
-            Box::new(move |h| {
-                h["layers"][0]["input_shape"] = serde_json::json!([big, big, 3]);
-                h["input_shape"] = serde_json::json!([big, big, 3]);
+            Box::new(move |c, _| {
+                c["config"]["layers"][0]["config"]["input_shape"] = serde_json::json!([big, big, 3]);
+                c["config"]["input_shape"] = serde_json::json!([big, big, 3]);
             }),
             "",
         ),
         (
             "a model input shape whose size overflows",
-            Box::new(move |h| {
-                h["layers"][0]["input_shape"] = serde_json::Value::Null;
-                h["input_shape"] = serde_json::json!([big, big, 3]);
+            Box::new(move |c, _| {
+                c["config"]["layers"][0]["config"]["input_shape"] = serde_json::Value::Null;
+                c["config"]["input_shape"] = serde_json::json!([big, big, 3]);
             }),
             "",
         ),
-        ("a Dense layer of 2^40 units", Box::new(move |h| h["layers"][1]["units"] = big.into()), ""),
+        (
+            "a Dense layer of 2^40 units",
+            Box::new(move |c, _| c["config"]["layers"][1]["config"]["units"] = big.into()),
+            "",
+        ),
         (
             "a Dense layer of 30,000 × 30,000 weights (3.6 GB) in a 1 kB file",
-            Box::new(|h| {
-                h["layers"][0]["input_shape"] = serde_json::json!([30000]);
-                h["input_shape"] = serde_json::json!([30000]);
-                h["layers"][1]["units"] = 30000.into();
+            Box::new(|c, _| {
+                c["config"]["layers"][0]["config"]["input_shape"] = serde_json::json!([30000]);
+                c["config"]["input_shape"] = serde_json::json!([30000]);
+                c["config"]["layers"][1]["config"]["units"] = 30000.into();
             }),
-            "",
-        ),
-        ("a Dense layer of 0 units", Box::new(|h| h["layers"][1]["units"] = 0.into()), "weights do not fit"),
-        (
-            "weights listed with other shapes",
-            Box::new(|h| h["weights"][0]["shape"] = serde_json::json!([5, 48])),
             "weights do not fit",
         ),
-        ("an unknown layer class", Box::new(|h| h["layers"][2]["class_name"] = "Conv2D".into()), "damaged"),
-        ("an unknown activation", Box::new(|h| h["layers"][2]["activation"] = "gelu".into()), "damaged"),
-        ("an empty input shape", Box::new(|h| h["input_shape"] = serde_json::json!([])), ""),
-        ("a weights-only kind", Box::new(|h| h["kind"] = "weights".into()), "load_weights"),
+        (
+            "a Dense layer of 0 units",
+            Box::new(|c, _| c["config"]["layers"][1]["config"]["units"] = 0.into()),
+            "at least 1 unit",
+        ),
+        (
+            "weights listed with other shapes",
+            Box::new(|_, h| h["dense/kernel"]["shape"] = serde_json::json!([5, 48])),
+            "weights do not fit",
+        ),
+        (
+            "an unknown layer class",
+            Box::new(|c, _| c["config"]["layers"][2]["class_name"] = "Conv2D".into()),
+            "unknown layer class \"Conv2D\"",
+        ),
+        (
+            "an unknown activation",
+            Box::new(|c, _| c["config"]["layers"][2]["config"]["activation"] = "gelu".into()),
+            "layer config",
+        ),
+        ("an empty input shape", Box::new(|c, _| c["config"]["input_shape"] = serde_json::json!([])), ""),
+        ("a weights-only kind", Box::new(|c, _| c["kind"] = "weights".into()), "load_weights"),
+        (
+            "a weight the list does not name",
+            Box::new(|c, _| c["weights"] = serde_json::json!(["dense/kernel"])),
+            "lists 1",
+        ),
     ];
     for (what, change, expect) in cases {
-        let mut header = good.clone();
-        change(&mut header);
+        let (mut o, mut h) = (ours.clone(), header.clone());
+        change(&mut o, &mut h);
         let started = Instant::now();
-        let outcome = std::panic::catch_unwind(|| Sequential::from_bytes(&model_file(&header, &weights)).map(|_| ()));
+        let outcome = std::panic::catch_unwind(|| Sequential::from_bytes(&model_file(&h, &o, &data)).map(|_| ()));
         let msg = match outcome {
-            Ok(Err(msg)) => msg,
+            Ok(Err(e)) => e.to_string(),
             Ok(Ok(())) => panic!("{what}: accepted"),
             Err(_) => panic!("{what}: from_bytes panicked"),
         };
-        assert!(!msg.is_empty() && msg.contains(expect), "{what}: {msg}");
+        assert!(msg.contains(expect), "{what}: {msg}");
         assert!(started.elapsed() < Duration::from_secs(2), "{what}: took {:?}", started.elapsed());
     }
 }

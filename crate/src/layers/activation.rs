@@ -1,38 +1,33 @@
 //! `Activation`: applies an activation function as a layer of its own, e.g. the chapter's
 //! `Activation("softmax")` after `Dense(20)`.
 //!
-//! Input and output have the same shape `(batch, features)`; no weights. See
-//! [`crate::activations`] for the formulas and their derivatives.
+//! Input and output have the same shape `(batch, features)`; no weights. The layer itself passes
+//! its input through; the model applies [`Layer::activation`] to it, as it does for `Dense`'s
+//! own activation. See [`crate::activations`] for the formulas and their derivatives.
 //!
 //! ```
 //! use snackml::layers::{ActivationLayer, Layer};
-//! use ndarray::array;
-//! let mut a = ActivationLayer::softmax();
-//! a.build(&[2], &mut snackml::seeded_rng(0)).unwrap();
-//! let p = a.call(array![[0.0f32, 0.0]].into_dyn(), false).unwrap();
-//! assert_eq!(p, array![[0.5f32, 0.5]].into_dyn());
+//! use snackml::activations::Activation;
+//! let a = ActivationLayer::softmax();
+//! assert_eq!(a.activation(), Activation::Softmax);
+//! assert_eq!(a.output_shape(&[20]).unwrap(), vec![20]);
 //! ```
 
-use super::{as_matrix, Layer, LayerConfig};
+use super::{flat_features, Cache, Layer, Mode};
 use crate::activations::Activation;
-use crate::{Error, Result, Tensor};
-use ndarray::Array2;
-use rand::rngs::StdRng;
+use crate::{Result, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// An activation function as a layer (Keras's `Activation`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ActivationLayer {
-    name: String,
     activation: Activation,
-    output: Option<Vec<usize>>,
-    /// Kept by a training call: the output, and the logits when this is a softmax.
-    cache: Option<(Array2<f32>, Option<Array2<f32>>)>,
 }
 
 impl ActivationLayer {
     /// `Activation(name)`.
     pub fn new(activation: Activation) -> Self {
-        ActivationLayer { name: String::new(), activation, output: None, cache: None }
+        ActivationLayer { activation }
     }
     /// `Activation("softmax")`.
     pub fn softmax() -> Self {
@@ -46,72 +41,23 @@ impl ActivationLayer {
     pub fn sigmoid() -> Self {
         Self::new(Activation::Sigmoid)
     }
-    /// The activation function.
-    pub fn activation(&self) -> Activation {
-        self.activation
-    }
 }
 
 impl Layer for ActivationLayer {
     fn class_name(&self) -> &'static str {
         "Activation"
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
-    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
-        if input_shape.len() != 1 {
-            return Err(Error::Shape(format!(
-                "layer {} (Activation) expects flat inputs (None, features), got {input_shape:?}",
-                self.name
-            )));
-        }
-        self.output = Some(input_shape.to_vec());
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        flat_features(input_shape, "Activation")?;
         Ok(input_shape.to_vec())
     }
-    fn output_shape(&self) -> Option<&[usize]> {
-        self.output.as_deref()
+    fn activation(&self) -> Activation {
+        self.activation
     }
-    fn call(&mut self, x: Tensor, training: bool) -> Result<Tensor> {
-        let z = as_matrix(x, &self.name)?;
-        if let Some(want) = &self.output {
-            if z.ncols() != want[0] {
-                return Err(Error::Shape(format!(
-                    "layer {} expects inputs of shape (None, {}), got {:?}",
-                    self.name,
-                    want[0],
-                    z.shape()
-                )));
-            }
-        }
-        let logits = (training && self.activation == Activation::Softmax).then(|| z.clone());
-        let y = self.activation.forward(z);
-        self.cache = training.then(|| (y.clone(), logits));
-        Ok(y.into_dyn())
+    fn forward(&mut self, x: Tensor, _mode: Mode) -> Result<(Tensor, Cache)> {
+        Ok((x, Cache::empty()))
     }
-    fn backward(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
-        let (y, _) = self.cache.as_ref().ok_or_else(|| {
-            Error::InvalidArgument(format!("backward on layer {} without a training call", self.name))
-        })?;
-        if !need_input_grad {
-            return Ok(None);
-        }
-        let dy = as_matrix(grad, &self.name)?;
-        Ok(Some(self.activation.backward(y, dy).into_dyn()))
-    }
-    fn softmax_logits(&self) -> Option<ndarray::ArrayView2<'_, f32>> {
-        self.cache.as_ref()?.1.as_ref().map(|z| z.view())
-    }
-    fn backward_from_logits(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
-        if self.activation != Activation::Softmax {
-            return Err(Error::InvalidArgument(format!("layer {} has no softmax output", self.name)));
-        }
+    fn backward(&mut self, _cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         Ok(need_input_grad.then_some(grad))
-    }
-    fn config(&self) -> LayerConfig {
-        LayerConfig::Activation { name: self.name.clone(), activation: self.activation }
     }
 }

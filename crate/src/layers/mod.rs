@@ -1,28 +1,68 @@
 //! Layers: the pieces a `Sequential` model is stacked from.
 //!
-//! Every layer speaks the same small protocol, the [`Layer`] trait (Keras's build / call /
-//! output shape / config, plus the backward pass Keras gets from autodiff):
-//! - [`Layer::build`] creates the weights once the input shape is known and returns the output shape;
-//! - [`Layer::call`] runs the forward pass (remembering what backward needs when training);
-//! - [`Layer::backward`] turns the gradient of the loss with respect to the output into gradients
-//!   for the layer's weights and (when asked) its input;
+//! Every layer speaks the same small protocol, the [`Layer`] trait (Keras's `compute_output_shape`
+//! / `build` / `call(training)` / `get_config`, plus the backward pass Keras gets from autodiff):
+//! - [`Layer::output_shape`] says what comes out for a given input shape, without side effects;
+//! - [`Layer::build`] creates the weights once the input shape is known;
+//! - [`Layer::forward`] runs the layer on a batch in a [`Mode`] and returns its output together
+//!   with the [`Cache`] its backward pass needs;
+//! - [`Layer::backward`] turns `∂L/∂output` into gradients for the weights (stored in each
+//!   [`Param`]) and, when asked, `∂L/∂input`;
 //! - [`Layer::params`] lists the weights in Keras order (kernel, then bias);
-//! - [`Layer::config`] describes the layer so it can be saved and rebuilt.
+//! - the configuration is the layer's own serde form (its settings, not its weights).
 //!
-//! `summary()`, saving and loading are written once, in the model, on top of this protocol.
+//! A layer's activation ([`Layer::activation`]) is applied by the model after `forward`, so the
+//! model can hand the logits of a final softmax straight to the loss, as Keras does.
+//! The model owns the names and shapes; summary, saving and loading are written once, on top of
+//! this protocol. A new layer is one file plus one line in [`REGISTRY`].
 
 mod activation;
 mod dense;
+mod dropout;
 mod flatten;
 
 pub use activation::ActivationLayer;
 pub use dense::Dense;
+pub use dropout::Dropout;
 pub use flatten::Flatten;
 
 use crate::activations::Activation;
-use crate::{Result, Tensor};
+use crate::{Error, Result, Tensor};
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Training or inference: Dropout is on only while training (Keras's `training=` argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A training step: layers keep what backward needs, Dropout drops.
+    Training,
+    /// Evaluation and prediction: nothing is kept, Dropout is the identity.
+    Inference,
+}
+
+/// What a layer's forward pass keeps for its backward pass (empty in inference).
+#[derive(Clone, Debug, Default)]
+pub struct Cache(Vec<Tensor>);
+
+impl Cache {
+    /// Nothing kept.
+    pub fn empty() -> Self {
+        Cache(Vec::new())
+    }
+    /// Keeps these tensors.
+    pub fn new(tensors: Vec<Tensor>) -> Self {
+        Cache(tensors)
+    }
+    /// Takes the kept tensor number `i`, or says which layer was asked for a backward pass
+    /// without a training-mode forward pass.
+    pub fn take(&mut self, i: usize, layer: &str) -> Result<Tensor> {
+        self.0
+            .get_mut(i)
+            .map(std::mem::take)
+            .ok_or_else(|| Error::InvalidArgument(format!("backward of {layer} without a training-mode forward pass")))
+    }
+}
 
 /// A trainable weight and the gradient of the loss with respect to it.
 #[derive(Clone, Debug)]
@@ -44,36 +84,43 @@ impl Param {
 }
 
 /// The protocol every layer implements (see the module documentation).
-pub trait Layer: Send + Sync + std::fmt::Debug {
-    /// The Keras class name, e.g. "Dense".
+pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
+    /// The Keras class name, e.g. "Dense" (also the key of [`REGISTRY`]).
     fn class_name(&self) -> &'static str;
-    /// The layer's name in its model, e.g. "dense_1" (empty until the model names it).
-    fn name(&self) -> &str;
-    /// Sets the layer's name.
-    fn set_name(&mut self, name: String);
     /// The input shape the layer was declared with (without the batch dimension), if any.
     fn declared_input_shape(&self) -> Option<&[usize]> {
         None
     }
-    /// Creates the weights for inputs of `input_shape` (without the batch dimension) and returns
-    /// the output shape. Building again with the same shape keeps the weights.
-    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>>;
-    /// The output shape (without the batch dimension) once built.
-    fn output_shape(&self) -> Option<&[usize]>;
-    /// The forward pass on a batch. With `training`, keeps what [`Layer::backward`] needs.
-    fn call(&mut self, x: Tensor, training: bool) -> Result<Tensor>;
-    /// The backward pass: takes `∂L/∂output`, stores `∂L/∂weights` in [`Layer::params_mut`],
-    /// and returns `∂L/∂input` when `need_input_grad` (the first layer's is never needed).
-    fn backward(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>>;
-    /// For a layer whose output is a softmax: the logits it came from, kept by the last
-    /// training-mode call. Keras computes categorical cross-entropy from these directly.
-    fn softmax_logits(&self) -> Option<ndarray::ArrayView2<'_, f32>> {
-        None
+    /// The output shape (without the batch dimension) for inputs of `input_shape`, or an error
+    /// saying why the layer cannot take them. No side effects.
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>>;
+    /// The names and shapes of the weights the layer creates for `input_shape`, in Keras order.
+    /// No side effects: a saved file is checked against this before anything is allocated.
+    fn weight_shapes(&self, input_shape: &[usize]) -> Result<Vec<(&'static str, Vec<usize>)>> {
+        self.output_shape(input_shape)?;
+        Ok(Vec::new())
     }
-    /// The backward pass from `∂L/∂logits` of a softmax output (skipping the softmax itself).
-    fn backward_from_logits(&mut self, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
-        let _ = (grad, need_input_grad);
-        Err(crate::Error::InvalidArgument(format!("layer {} has no softmax output", self.name())))
+    /// Creates the weights for inputs of `input_shape`. Building again with the same shape keeps
+    /// them.
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<()> {
+        let _ = (input_shape, rng);
+        Ok(())
+    }
+    /// The activation the model applies to this layer's output (linear for most layers).
+    fn activation(&self) -> Activation {
+        Activation::Linear
+    }
+    /// The forward pass on a batch (batch first), before [`Layer::activation`]. In
+    /// [`Mode::Training`] the returned cache holds what [`Layer::backward`] needs.
+    fn forward(&mut self, x: Tensor, mode: Mode) -> Result<(Tensor, Cache)>;
+    /// The backward pass: takes the cache of a training-mode forward pass and `∂L/∂output`
+    /// (after the activation's own backward), stores `∂L/∂weights` in [`Layer::params_mut`], and
+    /// returns `∂L/∂input` when `need_input_grad` (the first layer's is never needed).
+    fn backward(&mut self, cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>>;
+    /// A penalty added to the loss (an L2 kernel regulariser's `λ·Σw²`); its gradient is added by
+    /// [`Layer::backward`].
+    fn regularization_loss(&self) -> f32 {
+        0.0
     }
     /// The trainable weights, in Keras order.
     fn params(&self) -> &[Param] {
@@ -87,72 +134,78 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     fn count_params(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
     }
-    /// The layer's configuration, enough to rebuild it (without weights).
-    fn config(&self) -> LayerConfig;
 }
 
-/// A layer's configuration: what `summary()` prints and what a saved model stores.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "class_name")]
-pub enum LayerConfig {
-    /// [`Flatten`].
-    Flatten {
-        /// Layer name.
-        name: String,
-        /// Declared input shape, if any.
-        input_shape: Option<Vec<usize>>,
-    },
-    /// [`Dense`].
-    Dense {
-        /// Layer name.
-        name: String,
-        /// Number of outputs.
-        units: usize,
-        /// Activation applied to the output.
-        activation: Activation,
-        /// Declared input shape, if any.
-        input_shape: Option<Vec<usize>>,
-    },
-    /// [`ActivationLayer`].
-    Activation {
-        /// Layer name.
-        name: String,
-        /// The activation.
-        activation: Activation,
-    },
+/// What every layer gets for free from `#[derive(Clone, Serialize, Deserialize)]`: copying and
+/// its configuration as JSON.
+pub trait LayerBase {
+    /// A copy of the layer, weights included.
+    fn clone_box(&self) -> Box<dyn Layer>;
+    /// The layer's configuration (its settings, not its weights), as a saved model stores it.
+    fn config(&self) -> serde_json::Value;
 }
 
-impl LayerConfig {
-    /// Builds a fresh (unbuilt) layer from its configuration.
-    pub fn to_layer(&self) -> Result<Box<dyn Layer>> {
-        let mut layer: Box<dyn Layer> = match self {
-            LayerConfig::Flatten { input_shape, .. } => Box::new(match input_shape {
-                Some(s) => Flatten::with_input_shape(s),
-                None => Flatten::new(),
-            }),
-            LayerConfig::Dense { units, activation, input_shape, .. } => {
-                let mut d = Dense::new(*units).activation(*activation);
-                if let Some(s) = input_shape {
-                    d = d.input_shape(s);
-                }
-                Box::new(d)
-            }
-            LayerConfig::Activation { activation, .. } => Box::new(ActivationLayer::new(*activation)),
-        };
-        let name = match self {
-            LayerConfig::Flatten { name, .. }
-            | LayerConfig::Dense { name, .. }
-            | LayerConfig::Activation { name, .. } => name,
-        };
-        layer.set_name(name.clone());
-        Ok(layer)
+impl<T: Layer + Clone + Serialize + 'static> LayerBase for T {
+    fn clone_box(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
     }
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Clone for Box<dyn Layer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// A rebuilder of one layer class from its configuration.
+type FromConfig = fn(serde_json::Value) -> Result<Box<dyn Layer>>;
+
+/// Every layer class a saved model can hold: its Keras name and how to rebuild it.
+pub const REGISTRY: &[(&str, FromConfig)] = &[
+    ("Flatten", from_config::<Flatten>),
+    ("Dense", from_config::<Dense>),
+    ("Activation", from_config::<ActivationLayer>),
+    ("Dropout", from_config::<Dropout>),
+];
+
+fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {
+    let layer: L = serde_json::from_value(config).map_err(|e| Error::InvalidArgument(format!("layer config: {e}")))?;
+    Ok(Box::new(layer))
+}
+
+/// Builds a fresh (unbuilt) layer of class `class_name` from its configuration.
+pub fn layer_from_config(class_name: &str, config: serde_json::Value) -> Result<Box<dyn Layer>> {
+    let (_, make) = REGISTRY.iter().find(|(name, _)| *name == class_name).ok_or_else(|| {
+        let known: Vec<&str> = REGISTRY.iter().map(|(n, _)| *n).collect();
+        Error::InvalidArgument(format!("unknown layer class {class_name:?} (known: {})", known.join(", ")))
+    })?;
+    make(config)
+}
+
+/// `(None, 32, 32, 3)`, as Keras prints a shape with its batch dimension.
+pub(crate) fn shape_string(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("(None, {})", dims.join(", "))
 }
 
 /// Views a tensor as a batch of rows (batch × features), erroring if it is not 2-D.
 pub(crate) fn as_matrix(x: Tensor, layer: &str) -> Result<ndarray::Array2<f32>> {
     let shape = x.shape().to_vec();
-    x.into_dimensionality::<ndarray::Ix2>().map_err(|_| {
-        crate::Error::Shape(format!("layer {layer} expects a 2-D input (batch, features), got shape {shape:?}"))
-    })
+    x.into_dimensionality::<ndarray::Ix2>()
+        .map_err(|_| Error::Shape(format!("layer {layer} expects a 2-D input (batch, features), got shape {shape:?}")))
+}
+
+/// Checks that a flat layer gets flat inputs: `(None, features)` with `features > 0`.
+pub(crate) fn flat_features(input_shape: &[usize], class_name: &str) -> Result<usize> {
+    match input_shape {
+        &[n] if n > 0 => Ok(n),
+        &[_] => Err(Error::Shape(format!("{class_name} got inputs with 0 features"))),
+        _ => Err(Error::Shape(format!(
+            "{class_name} expects flat inputs (None, features), got {}: add a Flatten layer first",
+            shape_string(input_shape)
+        ))),
+    }
 }

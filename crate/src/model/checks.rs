@@ -8,20 +8,46 @@
 //!
 //! ```
 //! use snackml::model::initial_loss_check;
-//! assert!(initial_loss_check(3.01, 20).is_ok());
-//! assert!(initial_loss_check(9.5, 20).is_err());
+//! assert!(initial_loss_check(3.01, 20).ok);
+//! assert!(!initial_loss_check(9.5, 20).ok);
+//! println!("{}", initial_loss_check(3.01, 20)); // check: untrained loss 3.0100, expected about ...
 //! ```
 
-/// Compares an untrained model's loss with `ln K`. `Ok` with a one-line report when it is within
-/// 25% of it, `Err` with a warning otherwise.
-pub fn initial_loss_check(loss: f32, classes: usize) -> Result<String, String> {
+/// The verdict of [`initial_loss_check`]; `Display` prints it as one line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossCheck {
+    /// Whether the loss is where an untrained model's should be.
+    pub ok: bool,
+    /// The one-line report (or warning).
+    pub message: String,
+}
+
+impl std::fmt::Display for LossCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = if self.ok { "check" } else { "WARNING" };
+        write!(f, "{label}: {}", self.message)
+    }
+}
+
+impl LossCheck {
+    /// Shows the verdict as a notebook cell's value (evcxr).
+    pub fn evcxr_display(&self) {
+        println!("{self}");
+    }
+}
+
+/// Compares an untrained model's loss with `ln K`: ok when it is within 25% of it.
+pub fn initial_loss_check(loss: f32, classes: usize) -> LossCheck {
     let expected = (classes.max(1) as f32).ln();
     let report = format!("untrained loss {loss:.4}, expected about ln({classes}) = {expected:.4}");
     if loss.is_finite() && (loss - expected).abs() <= 0.25 * expected.max(1e-3) {
-        Ok(format!("{report}: the model starts out guessing, as it should"))
+        LossCheck { ok: true, message: format!("{report}: the model starts out guessing, as it should") }
     } else {
-        Err(format!(
-            "{report}: far off. Check the labels (one-hot, {classes} columns), the pixel scaling and the initial weights"
-        ))
+        LossCheck {
+            ok: false,
+            message: format!(
+                "{report}: far off. Check the labels (one-hot, {classes} columns), the pixel scaling and the initial weights"
+            ),
+        }
     }
 }

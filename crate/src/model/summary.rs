@@ -12,6 +12,7 @@
 //! ```
 
 use super::Sequential;
+use crate::layers::shape_string;
 use crate::{Error, Result};
 use std::fmt;
 
@@ -39,7 +40,7 @@ impl Sequential {
             .layers
             .iter()
             .map(|l| {
-                let shape = l.output_shape().map_or("?".into(), Self::shape_string);
+                let shape = l.output_shape().map_or("?".into(), shape_string);
                 (format!("{} ({})", l.name(), l.class_name()), shape, l.count_params())
             })
             .collect();

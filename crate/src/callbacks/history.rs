@@ -1,6 +1,11 @@
-//! `History`: what `fit` returns, the numbers behind the loss and accuracy curves.
+//! `History`: what `fit` returns, the numbers behind the loss and accuracy curves, recorded by a
+//! callback as Keras's `History` is.
 
+use super::{BatchLogs, Callback, Logs, RunInfo};
+use crate::model::Sequential;
+use crate::Result;
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
 
 /// Per-epoch metrics (Keras's `history.history`) and per-batch losses, from one or more `fit`s.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -61,6 +66,43 @@ impl History {
                 self.accuracy[n - 1]
             )
         })
+    }
+}
+
+/// The callback that writes a [`History`] during `fit`.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    pub(crate) history: History,
+    epoch_start: Option<Instant>,
+}
+
+impl Callback for Recorder {
+    fn on_train_begin(&mut self, _info: &RunInfo, _model: &mut Sequential) -> Result<()> {
+        self.history = History::default();
+        Ok(())
+    }
+    fn on_epoch_begin(&mut self, _epoch: usize, _model: &mut Sequential) -> Result<()> {
+        self.epoch_start = Some(Instant::now());
+        Ok(())
+    }
+    fn on_batch_end(&mut self, logs: &BatchLogs, _model: &mut Sequential) -> Result<()> {
+        self.history.batch_loss.push(logs.loss);
+        Ok(())
+    }
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, _model: &mut Sequential) -> Result<()> {
+        let h = &mut self.history;
+        h.epoch.push(epoch + 1);
+        let push = |column: &mut Vec<f32>, name: &str| {
+            if let Some(v) = logs.get(name) {
+                column.push(v);
+            }
+        };
+        push(&mut h.loss, "loss");
+        push(&mut h.accuracy, "accuracy");
+        push(&mut h.val_loss, "val_loss");
+        push(&mut h.val_accuracy, "val_accuracy");
+        h.seconds.push(self.epoch_start.map_or(0.0, |t| t.elapsed().as_secs_f64()));
+        Ok(())
     }
 }
 

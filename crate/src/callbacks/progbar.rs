@@ -9,6 +9,9 @@
 //! (a Jupyter notebook under evcxr shows output a whole line at a time) it prints whole lines
 //! only: the final line of each epoch, plus one line every 10 seconds for a long epoch.
 
+use super::{BatchLogs, Callback, Logs, RunInfo, RunKind};
+use crate::model::Sequential;
+use crate::Result;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -25,7 +28,7 @@ pub enum Verbose {
 }
 
 /// Formats a duration per step as Keras does: `26ms/step`, `850us/step`, `2s/step`.
-pub fn per_step(seconds: f64) -> String {
+pub(crate) fn per_step(seconds: f64) -> String {
     if seconds >= 1.0 {
         format!("{seconds:.0}s/step")
     } else if seconds >= 1e-3 {
@@ -36,12 +39,12 @@ pub fn per_step(seconds: f64) -> String {
 }
 
 /// Formats ` - name: value` pairs.
-pub fn format_metrics(metrics: &[(&str, f32)]) -> String {
+pub(crate) fn format_metrics(metrics: &[(&str, f32)]) -> String {
     metrics.iter().map(|(k, v)| format!(" - {k}: {v:.4}")).collect()
 }
 
 /// A progress bar over `total` steps.
-pub struct Progress {
+pub(crate) struct Progress {
     total: usize,
     verbose: Verbose,
     terminal: bool,
@@ -52,7 +55,7 @@ pub struct Progress {
 
 impl Progress {
     /// Starts a bar (and remembers whether standard output is a terminal).
-    pub fn new(total: usize, verbose: Verbose) -> Self {
+    pub(crate) fn new(total: usize, verbose: Verbose) -> Self {
         let now = Instant::now();
         let out = std::io::stdout();
         let terminal = out.is_terminal();
@@ -72,7 +75,7 @@ impl Progress {
     }
 
     /// Reports that `done` steps are finished, with running metrics.
-    pub fn update(&mut self, done: usize, metrics: &[(&str, f32)]) {
+    pub(crate) fn update(&mut self, done: usize, metrics: &[(&str, f32)]) {
         if self.verbose != Verbose::ProgressBar || done >= self.total {
             return;
         }
@@ -94,7 +97,7 @@ impl Progress {
     }
 
     /// Prints the final line for the whole run.
-    pub fn finish(&mut self, metrics: &[(&str, f32)]) {
+    pub(crate) fn finish(&mut self, metrics: &[(&str, f32)]) {
         if self.verbose == Verbose::Silent {
             return;
         }
@@ -106,6 +109,68 @@ impl Progress {
             if self.terminal && self.verbose == Verbose::ProgressBar { ("\r", "\x1b[K") } else { ("", "") };
         let _ = writeln!(self.out, "{cr}{prefix}{elapsed:.0}s {step}{}{clear}", format_metrics(metrics));
         let _ = self.out.flush();
+    }
+}
+
+/// The callback that prints Keras's progress lines: `Epoch 1/5`, then the bar and the metrics.
+pub struct ProgbarLogger {
+    verbose: Verbose,
+    epochs: usize,
+    steps: usize,
+    bar: Option<Progress>,
+}
+
+impl ProgbarLogger {
+    /// Progress lines at this verbosity.
+    pub fn new(verbose: Verbose) -> Self {
+        ProgbarLogger { verbose, epochs: 0, steps: 0, bar: None }
+    }
+}
+
+impl std::fmt::Debug for ProgbarLogger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgbarLogger").field("verbose", &self.verbose).finish()
+    }
+}
+
+/// `(name, value)` pairs of a [`Logs`], for the bar.
+fn pairs(logs: &Logs) -> Vec<(&str, f32)> {
+    logs.iter().collect()
+}
+
+impl Callback for ProgbarLogger {
+    fn on_train_begin(&mut self, info: &RunInfo, _model: &mut Sequential) -> Result<()> {
+        self.epochs = info.epochs;
+        self.steps = info.steps;
+        if info.kind != RunKind::Fit {
+            self.bar = Some(Progress::new(self.steps, self.verbose));
+        }
+        Ok(())
+    }
+    fn on_epoch_begin(&mut self, epoch: usize, _model: &mut Sequential) -> Result<()> {
+        if self.verbose != Verbose::Silent {
+            println!("Epoch {}/{}", epoch + 1, self.epochs);
+        }
+        self.bar = Some(Progress::new(self.steps, self.verbose));
+        Ok(())
+    }
+    fn on_batch_end(&mut self, logs: &BatchLogs, _model: &mut Sequential) -> Result<()> {
+        if let Some(bar) = &mut self.bar {
+            bar.update(logs.batch + 1, &pairs(&logs.running));
+        }
+        Ok(())
+    }
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs, _model: &mut Sequential) -> Result<()> {
+        if let Some(mut bar) = self.bar.take() {
+            bar.finish(&pairs(logs));
+        }
+        Ok(())
+    }
+    fn on_train_end(&mut self, logs: &Logs, _model: &mut Sequential) -> Result<()> {
+        if let Some(mut bar) = self.bar.take() {
+            bar.finish(&pairs(logs));
+        }
+        Ok(())
     }
 }
 

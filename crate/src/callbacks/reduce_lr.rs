@@ -1,0 +1,138 @@
+//! `ReduceLROnPlateau`: multiplies the learning rate by `factor` when the monitored quantity has
+//! not improved for `patience` epochs (Keras's semantics).
+//!
+//! After each epoch: during a cooldown, `cooldown_counter −= 1` and `wait = 0`. If the value
+//! improves on the best by more than `min_delta`, it becomes the best and `wait = 0`; otherwise,
+//! outside a cooldown, `wait += 1`, and once `wait ≥ patience` the rate becomes
+//! `max(lr·factor, min_lr)` (if it is above `min_lr`), a cooldown of `cooldown` epochs starts and
+//! `wait = 0`.
+//!
+//! ```
+//! use snackml::callbacks::ReduceLROnPlateau;
+//! let reduce = ReduceLROnPlateau::new("val_loss").factor(0.5).patience(1).min_lr(1e-4);
+//! ```
+
+use super::monitor::Monitor;
+use super::{Callback, Logs, MonitorMode, RunInfo};
+use crate::model::Sequential;
+use crate::{Error, Result};
+
+/// Lowers the learning rate when the monitored quantity stops improving.
+#[derive(Clone, Debug)]
+pub struct ReduceLROnPlateau {
+    monitor: String,
+    mode: MonitorMode,
+    factor: f32,
+    patience: usize,
+    min_delta: f32,
+    cooldown: usize,
+    min_lr: f32,
+    verbose: bool,
+    watch: Option<Monitor>,
+    wait: usize,
+    cooldown_counter: usize,
+    best: Option<f32>,
+}
+
+impl ReduceLROnPlateau {
+    /// Watches `monitor`, with Keras's defaults: factor 0.1, patience 10, min_delta 1e-4,
+    /// cooldown 0, min_lr 0, mode auto.
+    pub fn new(monitor: &str) -> Self {
+        ReduceLROnPlateau {
+            monitor: monitor.to_string(),
+            mode: MonitorMode::Auto,
+            factor: 0.1,
+            patience: 10,
+            min_delta: 1e-4,
+            cooldown: 0,
+            min_lr: 0.0,
+            verbose: true,
+            watch: None,
+            wait: 0,
+            cooldown_counter: 0,
+            best: None,
+        }
+    }
+    /// The factor the rate is multiplied by (0 < factor < 1).
+    pub fn factor(mut self, factor: f32) -> Self {
+        self.factor = factor;
+        self
+    }
+    /// Epochs without improvement before lowering the rate.
+    pub fn patience(mut self, patience: usize) -> Self {
+        self.patience = patience;
+        self
+    }
+    /// The smallest change that counts as an improvement.
+    pub fn min_delta(mut self, min_delta: f32) -> Self {
+        self.min_delta = min_delta;
+        self
+    }
+    /// Epochs to wait after lowering the rate before counting again.
+    pub fn cooldown(mut self, cooldown: usize) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+    /// The rate is never lowered below this.
+    pub fn min_lr(mut self, min_lr: f32) -> Self {
+        self.min_lr = min_lr;
+        self
+    }
+    /// Whether lower or higher is better.
+    pub fn mode(mut self, mode: MonitorMode) -> Self {
+        self.mode = mode;
+        self
+    }
+    /// Whether to print a line when the rate changes (on by default).
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+}
+
+impl Callback for ReduceLROnPlateau {
+    fn on_train_begin(&mut self, _info: &RunInfo, _model: &mut Sequential) -> Result<()> {
+        if !(self.factor > 0.0 && self.factor < 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "ReduceLROnPlateau does not support a factor ≥ 1 or ≤ 0, got {}",
+                self.factor
+            )));
+        }
+        if !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
+            return Err(Error::InvalidArgument(format!("min_lr must be finite and ≥ 0, got {}", self.min_lr)));
+        }
+        self.watch = Some(Monitor::new(&self.monitor, self.mode, self.min_delta)?);
+        self.wait = 0;
+        self.cooldown_counter = 0;
+        self.best = None;
+        Ok(())
+    }
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, model: &mut Sequential) -> Result<()> {
+        let (Some(watch), Some(current)) = (&self.watch, logs.get(&self.monitor)) else {
+            return Ok(());
+        };
+        if self.cooldown_counter > 0 {
+            self.cooldown_counter -= 1;
+            self.wait = 0;
+        }
+        if watch.improves(current, self.best) {
+            self.best = Some(current);
+            self.wait = 0;
+        } else if self.cooldown_counter == 0 {
+            self.wait += 1;
+            if self.wait >= self.patience {
+                let Some(old) = model.learning_rate() else { return Ok(()) };
+                if old > self.min_lr {
+                    let new = (old as f64 * self.factor as f64).max(self.min_lr as f64) as f32;
+                    model.set_learning_rate(new)?;
+                    if self.verbose {
+                        println!("Epoch {}: ReduceLROnPlateau reducing learning rate to {new}.", epoch + 1);
+                    }
+                    self.cooldown_counter = self.cooldown;
+                    self.wait = 0;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,104 @@
+//! `Dropout`: while training, each input is zeroed with probability `rate` and the ones kept are
+//! scaled by `1 / (1 − rate)`, so the expected output equals the input; in inference it is the
+//! identity (Keras's `Dropout(rate)`, active only when `training=True`).
+//!
+//! Forward in training: `y = x ⊙ m / (1 − rate)` with `mᵢ ~ Bernoulli(1 − rate)`; backward:
+//! `∂x = ∂y ⊙ m / (1 − rate)`. Any input shape; no weights. The mask is drawn from the layer's own
+//! generator, seeded by `seed` or else from the model's seed, so a seeded model trains the same
+//! way every run.
+//!
+//! ```
+//! use snackml::layers::{Dropout, Layer, Mode};
+//! let mut d = Dropout::new(0.5);
+//! d.build(&[4], &mut snackml::seeded_rng(0)).unwrap();
+//! let x = ndarray::Array2::<f32>::ones((2, 4)).into_dyn();
+//! let (y, _) = d.forward(x.clone(), Mode::Inference).unwrap();
+//! assert_eq!(y, x); // the identity outside training
+//! let (y, _) = d.forward(x, Mode::Training).unwrap();
+//! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
+//! ```
+
+use super::{Cache, Layer, Mode};
+use crate::{Error, Result, Tensor};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// Randomly zeroes inputs while training.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Dropout {
+    rate: f32,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(skip)]
+    rng: Option<StdRng>,
+}
+
+impl Dropout {
+    /// `Dropout(rate)`, `0 ≤ rate < 1` (checked when the layer is built).
+    pub fn new(rate: f32) -> Self {
+        Dropout { rate, seed: None, rng: None }
+    }
+
+    /// Fixes the masks' generator (Keras's `seed=`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self.rng = None;
+        self
+    }
+
+    /// The fraction of inputs dropped while training.
+    pub fn rate(&self) -> f32 {
+        self.rate
+    }
+
+    fn check_rate(&self) -> Result<()> {
+        if (0.0..1.0).contains(&self.rate) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!("the Dropout rate must be in [0, 1), got {}", self.rate)))
+        }
+    }
+}
+
+impl Layer for Dropout {
+    fn class_name(&self) -> &'static str {
+        "Dropout"
+    }
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        self.check_rate()?;
+        Ok(input_shape.to_vec())
+    }
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<()> {
+        self.output_shape(input_shape)?;
+        if self.rng.is_none() {
+            let seed = self.seed.unwrap_or_else(|| rng.random());
+            self.rng = Some(StdRng::seed_from_u64(seed));
+        }
+        Ok(())
+    }
+    fn forward(&mut self, mut x: Tensor, mode: Mode) -> Result<(Tensor, Cache)> {
+        if mode == Mode::Inference || self.rate == 0.0 {
+            let cache =
+                if mode == Mode::Training { Cache::new(vec![Tensor::ones(x.raw_dim())]) } else { Cache::empty() };
+            return Ok((x, cache));
+        }
+        self.check_rate()?;
+        let rng = self.rng.as_mut().ok_or_else(|| Error::NotBuilt("Dropout".into()))?;
+        let (rate, scale) = (self.rate, 1.0 / (1.0 - self.rate));
+        let mask = Tensor::from_shape_simple_fn(x.raw_dim(), || if rng.random::<f32>() < rate { 0.0 } else { scale });
+        x *= &mask;
+        Ok((x, Cache::new(vec![mask])))
+    }
+    fn backward(&mut self, mut cache: Cache, mut grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
+        if !need_input_grad {
+            return Ok(None);
+        }
+        let mask = cache.take(0, "Dropout")?;
+        if mask.shape() != grad.shape() {
+            return Err(Error::Shape(format!("Dropout: gradient {:?} for a mask {:?}", grad.shape(), mask.shape())));
+        }
+        grad *= &mask;
+        Ok(Some(grad))
+    }
+}
