@@ -57,12 +57,17 @@ impl Loss {
 
     /// The mean loss over the batch and its gradient with respect to `y_pred`.
     pub fn mean_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> (f32, Array2<f32>) {
-        let mean = self.per_sample(y_true, y_pred).mean().unwrap_or(0.0);
+        let (per_sample, grad) = self.per_sample_and_grad(y_true, y_pred);
+        (per_sample.mean().unwrap_or(0.0), grad)
+    }
+
+    /// The loss of each sample and the gradient of their mean with respect to `y_pred`.
+    pub fn per_sample_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> (Array1<f32>, Array2<f32>) {
         let grad = match self {
             Loss::CategoricalCrossentropy => categorical_crossentropy_grad(y_true, y_pred),
             Loss::BinaryCrossentropy => binary_crossentropy_grad(y_true, y_pred),
         };
-        (mean, grad)
+        (self.per_sample(y_true, y_pred), grad)
     }
 }
 

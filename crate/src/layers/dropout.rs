@@ -91,8 +91,8 @@ impl Layer for Dropout {
         Ok((x, Cache::new(vec![mask])))
     }
     fn backward(&mut self, mut cache: Cache, mut grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
-        if !need_input_grad {
-            return Ok(None);
+        if !need_input_grad || self.rate == 0.0 {
+            return Ok(need_input_grad.then_some(grad));
         }
         let mask = cache.take(0, "Dropout")?;
         if mask.shape() != grad.shape() {

@@ -200,9 +200,9 @@ pub(crate) fn as_matrix(x: Tensor, layer: &str) -> Result<ndarray::Array2<f32>> 
 
 /// Checks that a flat layer gets flat inputs: `(None, features)` with `features > 0`.
 pub(crate) fn flat_features(input_shape: &[usize], class_name: &str) -> Result<usize> {
-    match input_shape {
-        &[n] if n > 0 => Ok(n),
-        &[_] => Err(Error::Shape(format!("{class_name} got inputs with 0 features"))),
+    match *input_shape {
+        [n] if n > 0 => Ok(n),
+        [_] => Err(Error::Shape(format!("{class_name} got inputs with 0 features"))),
         _ => Err(Error::Shape(format!(
             "{class_name} expects flat inputs (None, features), got {}: add a Flatten layer first",
             shape_string(input_shape)

@@ -6,7 +6,7 @@
 use super::step::StepLogs;
 use super::Sequential;
 use crate::callbacks::Recorder;
-use crate::callbacks::{BatchLogs, Callback, CallbackList, Logs, ProgbarLogger, RunInfo, RunKind, Verbose};
+use crate::callbacks::{BatchLogs, Callback, CallbackList, History, Logs, ProgbarLogger, RunInfo, RunKind, Verbose};
 use crate::data::{Batch, Sequence};
 use crate::metrics::Metric;
 use crate::{Error, Result, Tensor};
@@ -241,5 +241,3 @@ impl Sequential {
         ndarray::concatenate(Axis(0), &views).map_err(|e| Error::Shape(format!("predictions of different widths: {e}")))
     }
 }
-
-use crate::callbacks::History;

@@ -286,7 +286,7 @@ impl Sequential {
                 x.shape()
             ))),
             Some(_) => Ok(()),
-            None => self.build(&x.shape()[1..].to_vec()),
+            None => self.build(&x.shape()[1..]),
         }
     }
 }

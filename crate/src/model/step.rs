@@ -107,8 +107,8 @@ impl Sequential {
             let (per_sample, grad) = categorical_crossentropy_from_logits(y, out.view());
             (per_sample, grad, crate::math::softmax(&out))
         } else {
-            let (_, grad) = loss.mean_and_grad(y, &out);
-            (loss.per_sample(y, &out), grad, out)
+            let (per_sample, grad) = loss.per_sample_and_grad(y, &out);
+            (per_sample, grad, out)
         };
         let mean = per_sample.mean().unwrap_or(0.0) + self.regularization_loss();
         let accuracy = match loss {
