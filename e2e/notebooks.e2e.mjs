@@ -6,12 +6,15 @@
 //   JUPYTER_URL=http://127.0.0.1:PORT JUPYTER_TOKEN=... node e2e/notebooks.e2e.mjs [NAME-PREFIX ...]
 //
 // For every notebook it waits until the kernel is idle and every code cell has an execution count,
-// then asserts what a reader sees: no error output and nothing on stderr, the `Found N images belonging
+// then asserts what a reader sees: no error output and nothing on stderr but the crate's own reports
+// (`Skipping <path>: <reason>`, as scripts/run_notebooks.py), the `Found N images belonging
 // to 20 classes.` lines (03-05), Keras-style progress lines (`Epoch 1/5`, `32/32 [====…] … loss: …
 // accuracy: …`, 04-05), and a minimum number of rendered pictures (<img>/<svg> of non-zero size) in
 // the outputs. In notebook 04 it then does what a reader does: edits `let learning_rate = 0.001;` to
 // `0.01` in the cell editor, re-runs that cell alone (Shift+Enter) in the same kernel and asserts new
-// progress lines at the new rate and a new chart, timing the re-run. A screenshot of each notebook goes
+// progress lines at the new rate and a new chart, timing the re-run. Then two notebooks (01 and 02, or
+// $E2E_TABS) are opened at once in two tabs, each with a kernel of its own, and run at the same time:
+// both must finish clean (issue 12). `tabs` as a NAME-PREFIX runs that step alone. A screenshot of each notebook goes
 // to $SCREENSHOTS (artifacts/screenshots/). The notebooks on disk are never saved (autosave off) and
 // are checked unchanged at the end. Kernels are shut down after each notebook and the browser is
 // closed in `finally`. Prints timings and ends with `e2e: N passed, M failed` (exit 1 on failure).
@@ -34,6 +37,8 @@ const DEADLINE = Date.now() + Number(process.env.E2E_DEADLINE_MIN || 23) * MINUT
 const FIRST_NOTEBOOK_TIMEOUT = 12 * MINUTE;
 const NOTEBOOK_TIMEOUT = 8 * MINUTE;
 const RERUN_TIMEOUT = 5 * MINUTE;
+// The notebooks opened at once in two tabs (name prefixes): the two quickest.
+const TABS = (process.env.E2E_TABS || '01,02').split(',');
 
 if (!URL_BASE || !TOKEN) {
   console.error('JUPYTER_URL and JUPYTER_TOKEN must be set (scripts/e2e.sh sets them)');
@@ -46,6 +51,8 @@ if (!URL_BASE || !TOKEN) {
 // "Found … images belonging to 20 classes." lines, and Keras-style progress lines where `progress`.
 const FOUND = /Found \d+ images belonging to 20 classes\./g;
 const EPOCH = /^Epoch 1\/\d+$/m;
+// The crate's own reports on stderr (scripts/run_notebooks.py REPORTS): `Skipping <path>: <reason>`.
+const REPORT = /^Skipping .+: .+$/;
 const PROGRESS = /^\d+\/\d+ \[=+\] - \d+s \S+\/step - loss: \d+\.\d+ - accuracy: \d+\.\d+/gm;
 const EXPECT = {
   '01': { pictures: 2, pictureCells: 2 },
@@ -94,10 +101,11 @@ async function notebookState(page) {
 // Everything a reader can see in the outputs: text, stderr/error outputs, pictures.
 // `only`: the index of one cell among the notebook's cells (all code cells when not given).
 async function outputs(page, only = null) {
-  return page.evaluate(([panelSel, only]) => {
+  return page.evaluate(([panelSel, only, reportSource]) => {
+    const report = new RegExp(reportSource);
     const all = [...document.querySelectorAll(`${panelSel} .jp-Cell`)];
     const cells = only === null ? all.filter((c) => c.classList.contains('jp-CodeCell')) : [all[only]];
-    const out = { text: '', errors: [], pictures: 0, pictureCells: 0, signatures: [] };
+    const out = { text: '', errors: [], reports: [], pictures: 0, pictureCells: 0, signatures: [] };
     for (const cell of cells) {
       const area = cell.querySelector('.jp-OutputArea');
       if (!area) continue;
@@ -105,7 +113,15 @@ async function outputs(page, only = null) {
       for (const e of area.querySelectorAll(
         '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.jp-mod-error, [data-mime-type="application/vnd.jupyter.error"]',
       )) {
-        out.errors.push(e.innerText.trim().slice(0, 1500));
+        let text = e.innerText.trim();
+        // The crate's own reports on stderr are expected output, not errors (as in run_notebooks.py).
+        if (e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr') {
+          const lines = text.split('\n').filter((l) => l.trim());
+          out.reports.push(...lines.filter((l) => report.test(l)));
+          text = lines.filter((l) => !report.test(l)).join('\n');
+          if (!text) continue;
+        }
+        out.errors.push(text.slice(0, 1500));
       }
       let here = 0;
       for (const el of area.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg')) {
@@ -122,7 +138,7 @@ async function outputs(page, only = null) {
       if (here) out.pictureCells += 1;
     }
     return out;
-  }, [PANEL, only]);
+  }, [PANEL, only, REPORT.source]);
 }
 
 // Waits until the kernel has gone idle with no cell running or queued; `done(state)` adds a condition.
@@ -233,13 +249,57 @@ async function learningRateRerun(page) {
   return { elapsed, problems, promptBefore, promptAfter };
 }
 
+// Two notebooks open at once, in two tabs, each with its own kernel, run at the same time (issue 12:
+// kernels sharing a build folder overwrote each other's cells). Both must come out clean and complete.
+async function twoTabs(context, files) {
+  console.log(`running ${files.join(' and ')} at once, in two tabs ...`);
+  const start = Date.now();
+  let pages = [];
+  try {
+    // Opened together: both kernels start at once (the second gets a build folder of its own).
+    const opened = await Promise.allSettled(files.map((f, i) => openNotebook(context, f, `e2e-tabs-${i + 1}`)));
+    pages = opened.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+    const failedOpen = opened.find((o) => o.status === 'rejected');
+    if (failedOpen) throw failedOpen.reason;
+    const kernels = new Set((await api('GET', '/api/sessions')).map((x) => x.kernel && x.kernel.id));
+    if (kernels.size < files.length) throw new Error(`${kernels.size} kernels for ${files.length} tabs`);
+    for (const page of pages) await runAllCells(page); // the second starts while the first runs
+    const states = await Promise.all(pages.map((page, i) => waitIdle(page, NOTEBOOK_TIMEOUT,
+      (st) => st.prompts.every((p) => !p.includes('*')), `tab ${i + 1} ${files[i]}`)));
+    const elapsed = Date.now() - start;
+    timings.push([`two tabs at once (${files.map((f) => f.slice(0, 2)).join(' + ')})`, elapsed]);
+    for (const [i, page] of pages.entries()) {
+      const file = files[i];
+      const expect = EXPECT[file.slice(0, 2)] || { pictures: 0, pictureCells: 0 };
+      const out = await outputs(page);
+      const shot = await screenshot(page, `tabs-${file.replace(/\.ipynb$/, '.png')}`);
+      const problems = [];
+      const unrun = states[i].prompts.filter((p) => !/\[\d+\]/.test(p)).length;
+      if (unrun) problems.push(`${unrun} of ${states[i].prompts.length} code cells have no execution count`);
+      if (out.errors.length) problems.push(...out.errors.map((e) => `error output: ${e}`));
+      if (out.pictures < expect.pictures || out.pictureCells < expect.pictureCells) {
+        problems.push(`${out.pictures} rendered pictures in ${out.pictureCells} cells, want at least ${expect.pictures} in ${expect.pictureCells}`);
+      }
+      const detail = `${secs(elapsed)} for both, ${states[i].prompts.length} code cells, ${out.pictures} pictures, screenshot ${shot}`;
+      record(`tab ${i + 1} of 2: ${file}`, !problems.length, problems.length ? `${detail}\n    ${problems.join('\n    ')}` : detail);
+    }
+  } catch (e) {
+    timings.push(['two tabs at once', Date.now() - start]);
+    for (const [i, page] of pages.entries()) await screenshot(page, `tabs-${i + 1}-failed.png`).catch(() => {});
+    record(`two tabs at once (${files.join(', ')})`, false, e.message.split('\n')[0]);
+  } finally {
+    for (const page of pages) await page.close({ runBeforeUnload: false }).catch(() => {});
+    await shutdownKernels();
+  }
+}
+
 async function main() {
   const filters = process.argv.slice(2);
   const files = readdirSync(NOTEBOOKS_DIR)
     .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
     .filter((f) => !filters.length || filters.some((p) => f.startsWith(p)))
     .sort();
-  if (!files.length) {
+  if (!files.length && !filters.includes('tabs')) {
     record('notebooks found', false, `no notebook in ${NOTEBOOKS_DIR} matches ${filters.join(' ')}`);
     return;
   }
@@ -313,6 +373,13 @@ async function main() {
         if (page) await page.close({ runBeforeUnload: false }).catch(() => {});
         await shutdownKernels();
       }
+    }
+    // Two notebooks at once (after the others: their kernels' build folders are warm by then).
+    const tabs = TABS.map((p) => readdirSync(NOTEBOOKS_DIR).filter((f) => f.startsWith(p) && f.endsWith('.ipynb')).sort()[0]);
+    if (!filters.length || filters.includes('tabs')) {
+      if (tabs.some((f) => !f)) record('two tabs at once', false, `no notebook for each of ${TABS.join(', ')}`);
+      else if (Date.now() > DEADLINE) record('two tabs at once', false, 'not run: the e2e deadline has passed');
+      else await twoTabs(context, tabs);
     }
   } finally {
     if (context) await context.close().catch(() => {});

@@ -9,7 +9,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
-notebook_env
 cd "$ROOT"
 
 CHROMIUM=/usr/bin/chromium

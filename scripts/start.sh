@@ -3,6 +3,5 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
-notebook_env
 cd "$ROOT/notebooks"
 exec jupyter lab "$@"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Command 2: set up what is missing, then run every test:
 #   1. cargo test (unit, integration and doc tests, all features)
-#   2. every notebook executed headless with the real evcxr kernel, failing on any error or stderr
-#   3. the committed notebooks have their outputs and no error in them
-#   4. the fuzz targets build (scripts/fuzz-build.sh)
-#   5. end to end: every notebook run through JupyterLab's UI in headless Chromium (scripts/e2e.sh)
+#   2. the fuzz targets build (scripts/fuzz-build.sh)
+#   3. every notebook executed headless with the real evcxr kernel, failing on any error, or on stderr
+#      other than the crate's own reports
+#   4. the committed notebooks have their outputs and no error in them
+#   5. three Rust kernels at once, cells interleaved, each keeping to its own (scripts/test_kernels.py)
+#   6. the notebook harness fails on errors, not on the crate's reports (scripts/test_harness.py)
+#   7. end to end: every notebook run through JupyterLab's UI in headless Chromium, then two at once in
+#      two tabs (scripts/e2e.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
@@ -18,11 +22,16 @@ say "Building the fuzz targets (running them is by hand: docs/reliability.md)"
 bash scripts/fuzz-build.sh || status=1
 
 say "Executing the notebooks with the evcxr kernel"
-notebook_env
 python scripts/run_notebooks.py --out "$ROOT/artifacts/notebooks" || status=1
 
 say "Checking the committed notebooks"
 python scripts/run_notebooks.py --check-committed || status=1
+
+say "Three Rust kernels at once (each in a build folder of its own)"
+python scripts/test_kernels.py || status=1
+
+say "The notebook harness: errors fail, the crate's reports do not"
+python scripts/test_harness.py || status=1
 
 say "End to end: the notebooks in JupyterLab, in headless Chromium"
 bash scripts/e2e.sh || status=1

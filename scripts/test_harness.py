@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The notebook harness (run_notebooks.py) fails on errors, not on the crate's own reports.
+
+usage: test_harness.py
+
+1. `problems()` on made-up outputs: a `Skipping <path>: <reason>` report on stderr passes; a `?` error
+   (evcxr prints its Display text alone on stderr), a panic, an error output, and a report followed
+   by an error fail.
+2. With the real Rust kernel, three small notebooks written into a temporary folder (not the
+   chapter's), run through run_notebooks.py itself:
+   - one reading a copy of a few photos with one corrupt (truncated) JPEG among them, two epochs,
+     the iterator streaming from disk: must pass, with the skip reported exactly once;
+   - one whose cell fails with `?` (a folder that is not there): must fail;
+   - one whose cell panics: must fail.
+   The photos are a few files copied from /work/shared/datasets/snacks, or from data/snacks/ or
+   data/synth/ when that folder is absent (skipped, with a message, when there is none).
+Ends with `harness: N passed, N failed`; exits non-zero on failure.
+"""
+import glob, json, os, shutil, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import run_notebooks  # noqa: E402
+
+results = []
+
+
+def record(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'ok  ' if ok else 'FAIL'} {name}{' — ' + detail if detail else ''}", flush=True)
+
+
+def nb_with(*outputs):
+    return {"cells": [{"cell_type": "code", "source": "", "outputs": list(outputs)}]}
+
+
+def stderr(text):
+    return {"output_type": "stream", "name": "stderr", "text": text}
+
+
+def unit_checks():
+    skip = "Skipping /data/train/cake/0001.jpg: cannot decode image: unexpected end of file\n"
+    cases = [
+        ("a skip report passes", nb_with(stderr(skip)), False),
+        ("a `?` error fails", nb_with(stderr("/data/nowhere: directory not found\n")), True),
+        ("a panic fails", nb_with(stderr("thread '<unnamed>' panicked at src/lib.rs:3:1:\nindex out of bounds\n")), True),
+        ("an error output fails", nb_with({"output_type": "error", "ename": "Error", "evalue": "mismatched types"}), True),
+        ("a report then an error fails", nb_with(stderr(skip + "/data/x: directory not found\n")), True),
+        ("stdout alone passes", nb_with({"output_type": "stream", "name": "stdout", "text": "Skipping nothing\n"}), False),
+    ]
+    for name, nb, should_fail in cases:
+        found = run_notebooks.problems(nb)
+        record(f"problems(): {name}", bool(found) == should_fail, "; ".join(found))
+    record("reports(): the skip is listed", run_notebooks.reports(nb_with(stderr(skip))) == ["cell 0: " + skip.strip()])
+
+
+def photo_source():
+    for d in ["/work/shared/datasets/snacks", os.path.join(ROOT, "data", "snacks"), os.path.join(ROOT, "data", "synth")]:
+        if os.path.isdir(os.path.join(d, "train")):
+            return d
+    return None
+
+
+def notebook(path, cells):
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+                   "source": src} for i, src in enumerate(cells)],
+        "metadata": {"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    with open(path, "w") as f:
+        json.dump(nb, f)
+
+
+def kernel_checks():
+    source = photo_source()
+    if not source:
+        print("skipped the kernel checks: no photos (neither /work/shared/datasets/snacks nor data/snacks or data/synth)")
+        return
+    work = tempfile.mkdtemp(prefix="snackml-harness-")
+    try:
+        photos = os.path.join(work, "photos")
+        classes = sorted(d for d in os.listdir(os.path.join(source, "train")) if not d.startswith("."))[:2]
+        for c in classes:
+            os.makedirs(os.path.join(photos, c))
+            for f in sorted(glob.glob(os.path.join(source, "train", c, "*.jpg")))[:3]:
+                shutil.copy(f, os.path.join(photos, c))
+        # A photo cut off half-way, as a failed copy leaves it: its header reads, its data does not.
+        first = sorted(glob.glob(os.path.join(photos, classes[0], "*.jpg")))[0]
+        with open(first, "rb") as f:
+            data = f.read()
+        corrupt = os.path.join(photos, classes[0], "zz-corrupt.jpg")
+        with open(corrupt, "wb") as f:
+            f.write(data[: len(data) // 2])
+        print(f"photos: 6 from {source}/train ({', '.join(classes)}) and {os.path.basename(corrupt)}, truncated")
+
+        dep = f':dep snackml = {{ path = "{os.path.join(ROOT, "crate")}" }}'
+        use = "use snackml::prelude::*;\nuse snackml::data::generator::{ImageDataGenerator, FlowOptions};"
+        good = os.path.join(work, "corrupt-photo.ipynb")
+        notebook(good, [dep, use,
+            # Streaming from disk (no cache), so each epoch decodes the photos again.
+            "let mut it = ImageDataGenerator::new().rescale(1.0 / 255.0).flow_from_directory(\n"
+            f"    {json.dumps(photos)}, FlowOptions::new().target_size(32, 32).batch_size(4).seed(1).cache_budget(0))?;\n"
+            'println!("{} files", it.samples());',
+            "let mut seen = 0;\nfor _epoch in 0..2 {\n    for i in 0..it.len() { seen += it.get(i)?.x.shape()[0]; }\n"
+            "    it.on_epoch_end();\n}\nprintln!(\"{seen} images in two epochs\");"])
+        question = os.path.join(work, "question-mark-error.ipynb")
+        notebook(question, [dep, use,
+            f"let it = ImageDataGenerator::new().flow_from_directory({json.dumps(os.path.join(work, 'missing'))}, FlowOptions::new())?;\n"
+            'println!("{}", it.samples());'])
+        panic = os.path.join(work, "panic.ipynb")
+        notebook(panic, [dep, 'let v: Vec<i32> = Vec::new();\nprintln!("{}", v[3]);'])
+
+        out = os.path.join(work, "out")
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "run_notebooks.py"), good, question, panic, "--out", out],
+                              capture_output=True, text=True, timeout=1800)
+        log = proc.stdout + proc.stderr
+        print("  " + "\n  ".join(log.strip().splitlines()))
+        lines = log.splitlines()
+
+        def verdict(path):
+            name = os.path.relpath(path, ROOT)
+            for line in lines:
+                if line.startswith(("ok   ", "FAIL ")) and line[5:].startswith(name + " "):
+                    return line[:4].strip()
+            return None
+
+        record("a notebook on a folder with a corrupt photo passes", verdict(good) == "ok")
+        skips = [l for l in lines if l.strip().startswith("report: ") and "Skipping" in l and "zz-corrupt.jpg" in l]
+        record("the corrupt photo is reported once (two epochs)", len(skips) == 1, f"{len(skips)} reports")
+        with open(os.path.join(out, os.path.basename(good))) as f:
+            text = "".join("".join(o.get("text", "")) for c in json.load(f)["cells"] for o in c.get("outputs", []))
+        record("the six good photos are read in each epoch", "12 images in two epochs" in text,
+               text.strip().replace("\n", " | ")[-300:])
+        record("a `?` error still fails its notebook", verdict(question) == "FAIL")
+        record("a panic still fails its notebook", verdict(panic) == "FAIL")
+        record("run_notebooks.py exits non-zero on those failures", proc.returncode != 0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    unit_checks()
+    kernel_checks()
+    passed = sum(results)
+    failed = len(results) - passed
+    print(f"harness: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
