@@ -21,6 +21,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optimizers;
+mod progress_bar;
 
 pub use error::{Error, Result};
 
