@@ -14,7 +14,7 @@ pub mod activations;
 pub mod data;
 pub mod display;
 mod error;
-pub mod fsutil;
+pub(crate) mod fsutil;
 pub mod layers;
 pub mod losses;
 pub mod math;
