@@ -8,7 +8,8 @@
 # Runs ../shared/anchor/keras_ch6.py (logreg 5 epochs, mlp500 3 epochs, generators decoding every
 # epoch), then `snackml train` with the same models, epochs, batch size and learning rate, for seeds
 # 1..SEEDS, once with Keras's nearest-neighbour resize (the same pixels) and once with snackml's
-# default triangle filter (JPEGs decoded at a reduced DCT scale); then Keras's `fit` on the same arrays in memory
+# default triangle filter (JPEGs decoded at a reduced DCT scale: `ResizeFilter::default()`, which is
+# also `snackml train`'s default and the notebooks' through `FlowOptions`); then Keras's `fit` on the same arrays in memory
 # (bench/keras_inmemory.py, also seeds 1..SEEDS), and prints a table (bench/compare.py): times are
 # medians over the seeds, test accuracies are compared as medians over the seeds on both sides
 # (one run's accuracy moves by ±0.02 with the seed). Machines are noisy: run it a few times.

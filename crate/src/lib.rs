@@ -16,13 +16,14 @@ pub mod callbacks;
 pub mod data;
 pub mod display;
 mod error;
-pub mod fsutil;
+pub(crate) mod fsutil;
 pub mod layers;
 pub mod losses;
 pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optimizers;
+mod progress_bar;
 pub mod regularizers;
 
 pub use error::{Error, Result};

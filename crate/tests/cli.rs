@@ -128,7 +128,7 @@ fn the_mlp_is_reported_under_the_anchors_name_and_progress_goes_without_json() {
     assert!(lines.iter().all(|l| l["model"] == "mlp500"));
     assert_eq!(lines.len(), 4); // load, untrained_test, epoch, trained_test
 
-    let out = snackml(&["train", data.to_str().unwrap(), "--epochs", "2", "--filter", "triangle"]);
+    let out = snackml(&["train", data.to_str().unwrap(), "--epochs", "2", "--filter", "nearest"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(json_lines(&text).is_empty());

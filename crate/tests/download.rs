@@ -3,7 +3,7 @@
 //! must be refused (corrupt, wrong counts) leaving nothing in place, and the hub's way of serving
 //! the file: a redirect to a signed URL on another host, in the archive layout of the real dataset.
 
-use snackml::data::datasets::{read_real_marker, REAL_MARKER};
+use snackml::data::datasets::{read_marker, MARKER};
 use snackml::data::download::{
     download_snacks, partial_path, DownloadOptions, ProgressStyle, SNACKS_ARCHIVE, SNACKS_BASE_URL,
 };
@@ -212,10 +212,10 @@ fn listing(dir: &Path) -> Vec<String> {
 
 /// The downloaded dataset has every file of the archive, byte for byte, and the marker.
 fn assert_complete(out: &Path) {
-    let marker = read_real_marker(out).expect("no valid marker");
+    let marker = read_marker(out).expect("no valid marker");
     assert_eq!(marker.counts, EXPECTED);
     assert_eq!(marker.classes, CLASSES.to_vec());
-    assert_eq!(listing(out), vec![REAL_MARKER, "test", "train", "val"]);
+    assert_eq!(listing(out), vec![MARKER, "test", "train", "val"]);
     assert_eq!(listing(&out.join("train")), CLASSES.to_vec());
     assert_eq!(listing(&out.join("val/hot dog")), vec!["1000.jpg", "1001.jpg"]);
     assert_eq!(std::fs::read(out.join("test/ice cream/2001.jpg")).unwrap(), jpeg(2, 201));

@@ -94,6 +94,7 @@ fn listing(dir: &Path) -> Vec<String> {
 
 /// A folder in /dev/shm where there is one, for the download test (which needs no disk flush
 /// to be slow enough to interrupt: its server is slow).
+#[cfg(all(feature = "download", feature = "synth"))]
 fn memory_tempdir() -> tempfile::TempDir {
     match Path::new("/dev/shm").is_dir() {
         true => tempfile::tempdir_in("/dev/shm").unwrap(),
@@ -214,12 +215,12 @@ fn killing_a_save_leaves_the_old_file_or_the_new_one() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Downloading the dataset (feature `download`)
+// Downloading the dataset (features `download` and `synth`, whose drawings it serves)
 
-#[cfg(feature = "download")]
+#[cfg(all(feature = "download", feature = "synth"))]
 mod download {
     use super::*;
-    use snackml::data::datasets::read_real_marker;
+    use snackml::data::datasets::read_marker;
     use snackml::data::download::{download_snacks, partial_path, DownloadOptions, ProgressStyle};
     use std::io::{Cursor, Read, Write};
     use std::net::{TcpListener, TcpStream};
@@ -328,7 +329,7 @@ mod download {
 
     /// The dataset is complete: the marker, and every file of the archive byte for byte.
     fn assert_complete(out: &Path, files: &[(String, Vec<u8>)]) {
-        let marker = read_real_marker(out).expect("a complete dataset has its marker");
+        let marker = read_marker(out).expect("a complete dataset has its marker");
         assert_eq!(marker.counts, EXPECTED);
         for (name, bytes) in files {
             assert_eq!(&std::fs::read(out.join(name)).unwrap(), bytes, "{name}");
@@ -367,7 +368,7 @@ mod download {
         let started = Instant::now();
         while kills < KILLS {
             assert!(started.elapsed() < Duration::from_secs(60), "{kills} kills in a minute");
-            if read_real_marker(&out).is_some() {
+            if read_marker(&out).is_some() {
                 std::fs::remove_dir_all(&out).unwrap(); // start the next download from nothing
             }
             let before = std::fs::metadata(&partial).map_or(0, |m| m.len());
@@ -394,7 +395,7 @@ mod download {
             // Besides the dataset and the partial archive, at most the killed child's unpacking folder.
             let extra: Vec<String> =
                 listing(tmp.path()).into_iter().filter(|n| n != "snacks" && n != "snacks.zip.partial").collect();
-            assert!(extra.len() <= 1 && extra.iter().all(|n| n.starts_with(".snacks.unpack-")), "{extra:?}");
+            assert!(extra.len() <= 1 && extra.iter().all(|n| n.starts_with(".snacks.partial-")), "{extra:?}");
             unpacking += extra.len();
         }
         // A last, uninterrupted run finishes (resuming whatever is there) and cleans everything up.

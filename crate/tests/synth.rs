@@ -1,8 +1,8 @@
 //! The synthetic snacks dataset: deterministic, complete, decodable, and safe to interrupt.
 
+use snackml::data::datasets::MARKER;
 use snackml::data::synth::{
-    class_index, contact_sheet, is_complete, render_snack, write_synthetic_snacks, SynthOptions, SNACKS_CLASSES,
-    SPLITS, SYNTH_MARKER,
+    class_index, contact_sheet, is_complete, render_snack, write_synthetic_snacks, SynthOptions, SNACKS_CLASSES, SPLITS,
 };
 use std::collections::BTreeMap;
 use std::fs;
@@ -55,7 +55,7 @@ fn layout_counts_and_every_image_decodes() {
     assert!(summary
         .to_string()
         .starts_with("Wrote 120 synthetic snack images (60 train, 20 val, 40 test; 20 classes)"));
-    assert!(root.join(SYNTH_MARKER).is_file());
+    assert!(root.join(MARKER).is_file());
     for (split, per_class) in SPLITS.iter().zip(options.per_class()) {
         let mut classes: Vec<String> = fs::read_dir(root.join(split))
             .unwrap()
@@ -123,7 +123,7 @@ fn a_damaged_dataset_is_not_complete_and_is_redrawn() {
     assert!(write_synthetic_snacks(&root, &small(3)).unwrap().generated);
     assert_eq!(snapshot(&root), original);
 
-    fs::write(root.join(SYNTH_MARKER), b"{ not json").unwrap();
+    fs::write(root.join(MARKER), b"{ not json").unwrap();
     assert!(!is_complete(&root, &small(3)));
     write_synthetic_snacks(&root, &small(3)).unwrap();
     assert_eq!(snapshot(&root), original);
@@ -196,4 +196,21 @@ fn classes_and_contact_sheet() {
     let diff: f64 = written.as_raw().iter().zip(tile.as_raw()).map(|(a, b)| (*a as f64 - *b as f64).abs()).sum::<f64>()
         / written.as_raw().len() as f64;
     assert!(diff < 8.0, "the sheet's tile differs from the file by {diff:.1} on average");
+}
+
+#[test]
+fn a_dataset_marked_by_an_earlier_version_is_still_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("synth");
+    write_synthetic_snacks(&root, &small(5)).unwrap();
+    // The marker the synthetic writer wrote before the dataset markers were one format.
+    let options = serde_json::to_value(small(5)).unwrap();
+    let old = serde_json::json!({
+        "generator": "snackml synthetic snacks", "version": 1, "options": options, "classes": SNACKS_CLASSES,
+    });
+    fs::write(root.join(MARKER), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    assert!(is_complete(&root, &small(5)));
+    assert!(!write_synthetic_snacks(&root, &small(5)).unwrap().generated, "redrawn");
+    let location = snackml::data::datasets::locate_in(tmp.path()).unwrap();
+    assert_eq!((location.path, location.counts), (root, Some([60, 20, 40])));
 }

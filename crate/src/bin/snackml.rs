@@ -98,8 +98,9 @@ struct TrainArgs {
     /// Fixes the initial weights and the shuffles.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// The resize filter: nearest is Keras's default, triangle is smoother.
-    #[arg(long, value_enum, default_value_t = Filter::Nearest)]
+    /// The resize filter: triangle (the crate's default) averages the pixels under each output
+    /// pixel and decodes JPEGs faster; nearest picks the same pixels as Keras.
+    #[arg(long, value_enum, default_value_t = ResizeFilter::default().into())]
     filter: Filter,
     /// Print one JSON line per phase (the keys of the Keras anchor script) instead of progress.
     #[arg(long)]
@@ -125,10 +126,29 @@ impl ModelKind {
     }
 }
 
+/// `--filter`: the names of [`ResizeFilter`]'s variants.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Filter {
     Nearest,
     Triangle,
+}
+
+impl From<ResizeFilter> for Filter {
+    fn from(filter: ResizeFilter) -> Self {
+        match filter {
+            ResizeFilter::Nearest => Filter::Nearest,
+            ResizeFilter::Triangle => Filter::Triangle,
+        }
+    }
+}
+
+impl From<Filter> for ResizeFilter {
+    fn from(filter: Filter) -> Self {
+        match filter {
+            Filter::Nearest => ResizeFilter::Nearest,
+            Filter::Triangle => ResizeFilter::Triangle,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -312,17 +332,13 @@ fn fit_reporting_each_epoch(
 
 /// The generator of one split (shuffled for "train"), pixels normalised to −1..1 as in the chapter.
 fn generator(args: &TrainArgs, split: &str) -> snackml::Result<DirectoryIterator> {
-    let filter = match args.filter {
-        Filter::Nearest => ResizeFilter::Nearest,
-        Filter::Triangle => ResizeFilter::Triangle,
-    };
     let options = FlowOptions::new()
         .target_size(args.size, args.size)
         .batch_size(args.batch_size as usize)
         .class_mode(ClassMode::Categorical)
         .shuffle(split == "train")
         .seed(args.seed)
-        .filter(filter);
+        .filter(args.filter.into());
     ImageDataGenerator::new()
         .preprocessing_function(normalize_pixels)
         .flow_from_directory(split_dir(&args.data_dir, split)?, options)

@@ -9,26 +9,27 @@
 //! `flow_from_directory` reads, so the whole job is download, unpack, verify:
 //!
 //! 1. **download** `{base_url}/images.zip` into `data/snacks.zip.partial`, with a progress bar in a
-//!    terminal (plain lines otherwise). The hub answers with a redirect to a signed URL on its
+//!    terminal (whole lines otherwise; see [`ProgressStyle`]). The hub answers with a redirect to a signed URL on its
 //!    CDN, which is followed with the `Range` header kept. An interrupted download is **resumed**
 //!    with such a `Range` request, and a dropped connection is retried a few times;
 //! 2. **unpack** the image files into a hidden working folder beside `data/snacks/`, wherever the
 //!    `train/`, `val/` and `test/` folders sit inside the archive;
 //! 3. **verify** the class folders and the image counts (4,838 / 955 / 952 in 20 classes), write the
-//!    [`REAL_MARKER`] file, and only then rename the folder to `data/snacks/` and delete the archive.
+//!    [`MARKER`] file, and only then rename the folder to `data/snacks/` and delete the archive.
 //!
 //! A damaged archive or wrong counts are refused and leave nothing behind (the next try starts
 //! over). The base URL and the expected counts are options, so tests can serve a small archive
 //! from a local server.
 
-use super::datasets::{read_real_marker, RealMarker, REAL_MARKER, REAL_SNACKS_COUNTS};
-use super::synth::SPLITS;
+use super::datasets::{read_marker, write_marker, DatasetMarker, MarkerKind, MARKER, REAL_SNACKS_COUNTS, SPLITS};
+use crate::fsutil::{parent_of, write_dir_atomically, Existing};
+use crate::progress_bar::{ProgressBar, Stream, Style};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Where the real dataset is downloaded from: the `resolve/main` folder of the hub repository.
 pub const SNACKS_BASE_URL: &str = "https://huggingface.co/datasets/Matthijs/snacks/resolve/main";
@@ -36,15 +37,17 @@ pub const SNACKS_BASE_URL: &str = "https://huggingface.co/datasets/Matthijs/snac
 /// The archive in that folder that holds the images.
 pub const SNACKS_ARCHIVE: &str = "images.zip";
 
-/// How progress is shown.
+/// How progress is shown: the crate's Keras-style bar, counting megabytes and followed by the
+/// transfer rate, `52.3/110.0 MB [=============>................] - ETA: 18s - 3.1 MB/s`, ending
+/// with a final line that gives the time taken.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ProgressStyle {
     /// A bar when standard error is a terminal, plain lines otherwise.
     #[default]
     Auto,
-    /// A bar redrawn in place on standard error.
+    /// The bar redrawn in place on standard error.
     Bar,
-    /// A line on standard output every 10%.
+    /// A whole line on standard output at every 10% (every 10 s when the size is unknown).
     Lines,
     /// Nothing.
     Silent,
@@ -120,7 +123,7 @@ impl std::fmt::Display for DownloadSummary {
 /// Downloads, unpacks and verifies the snacks dataset into `out` (normally `data/snacks`), or
 /// does nothing when a complete one is already there. See the module docs for the steps.
 pub fn download_snacks(out: &Path, options: &DownloadOptions) -> Result<DownloadSummary> {
-    if let Some(marker) = read_real_marker(out) {
+    if let Some(marker) = read_marker(out).filter(|m| m.kind == MarkerKind::Real) {
         // A run stopped between moving the dataset into place and deleting the archive left it.
         let _ = fs::remove_file(partial_path(out));
         return Ok(DownloadSummary {
@@ -134,7 +137,7 @@ pub fn download_snacks(out: &Path, options: &DownloadOptions) -> Result<Download
     }
     check_out_folder(out)?;
     let parent = parent_of(out);
-    fs::create_dir_all(&parent).map_err(|e| Error::path(&parent, format!("cannot create the folder: {e}")))?;
+    fs::create_dir_all(parent).map_err(|e| Error::path(parent, format!("cannot create the folder: {e}")))?;
     let partial = partial_path(out);
     let (fetched, resumed_from) = fetch_with_retries(&options.url(), &partial, options)?;
     let unpacked = unpack_and_verify(&partial, out, options);
@@ -153,8 +156,7 @@ pub fn download_snacks(out: &Path, options: &DownloadOptions) -> Result<Download
 
 /// The file the archive is downloaded into: `snacks.zip.partial` beside `out`.
 pub fn partial_path(out: &Path) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snacks".into());
-    parent_of(out).join(format!("{name}.zip.partial"))
+    parent_of(out).join(format!("{}.zip.partial", file_name(out)))
 }
 
 /// Refuses an `out` that exists and is anything but an empty folder (it is not ours to replace).
@@ -168,7 +170,7 @@ fn check_out_folder(out: &Path) -> Result<()> {
     }
     Err(Error::path(
         out,
-        format!("exists and is not a complete snacks download (no {REAL_MARKER}): remove it or choose another folder"),
+        format!("exists and is not a complete snacks download (no {MARKER}): remove it or choose another folder"),
     ))
 }
 
@@ -249,7 +251,7 @@ fn fetch_once(
         _ => return Err(Failure::Fatal(Error::Download(format!("{url}: HTTP {status}")))),
     };
     let mut file = open_at(partial, start).map_err(Failure::Fatal)?;
-    let mut bar = Progress::new(progress, start, total);
+    let mut bar = progress_bar(progress, start, total);
     let mut body = response.into_body().into_reader();
     let mut buffer = vec![0u8; 64 * 1024];
     let mut position = start;
@@ -258,16 +260,16 @@ fn fetch_once(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                bar.finish();
+                bar.finish(position, &rate(&bar, start, position));
                 return Err(Failure::Transient(format!("the connection broke after {position} bytes: {e}")));
             }
         };
         file.write_all(&buffer[..n]).map_err(|e| Failure::Fatal(Error::path(partial, format!("cannot write: {e}"))))?;
         position += n as u64;
         *fetched += n as u64;
-        bar.update(position);
+        bar.update(position, &rate(&bar, start, position));
     }
-    bar.finish();
+    bar.finish(position, &rate(&bar, start, position));
     file.sync_all().map_err(|e| Failure::Fatal(Error::path(partial, format!("cannot write: {e}"))))?;
     match total {
         Some(total) if position != total => {
@@ -314,86 +316,35 @@ fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
     Some((start, total))
 }
 
-/// Download progress: a bar redrawn in place, lines every 10%, or nothing.
-struct Progress {
-    style: ProgressStyle,
-    total: Option<u64>,
-    started: Instant,
-    start_bytes: u64,
-    position: u64,
-    last_draw: Option<Instant>,
-    last_tenth: u64,
-    drawn: bool,
+/// The bar of one transfer from byte `start` of `total` (see [`ProgressStyle`]):
+/// `52.3/110.0 MB [=============>................] - ETA: 18s - 3.1 MB/s`.
+fn progress_bar(style: ProgressStyle, start: u64, total: Option<u64>) -> ProgressBar {
+    let (style, stream) = match style {
+        ProgressStyle::Auto if std::io::stderr().is_terminal() => (Style::InPlace, Stream::Stderr),
+        ProgressStyle::Auto | ProgressStyle::Lines => (Style::Lines, Stream::Stdout),
+        ProgressStyle::Bar => (Style::InPlace, Stream::Stderr),
+        ProgressStyle::Silent => (Style::Silent, Stream::Stderr),
+    };
+    if style == Style::Lines && start > 0 {
+        println!("Resuming the download at {}", megabytes(start));
+    }
+    ProgressBar::new(total, style, stream)
+        .starting_at(start)
+        .lines_every_tenth()
+        .counts(megabyte_counts)
+        .without_per_step()
 }
 
-impl Progress {
-    fn new(style: ProgressStyle, start_bytes: u64, total: Option<u64>) -> Progress {
-        let style = match style {
-            ProgressStyle::Auto if std::io::stderr().is_terminal() => ProgressStyle::Bar,
-            ProgressStyle::Auto => ProgressStyle::Lines,
-            s => s,
-        };
-        if style == ProgressStyle::Lines && start_bytes > 0 {
-            println!("Resuming the download at {}", megabytes(start_bytes));
-        }
-        let last_tenth = total.map_or(0, |t| start_bytes * 10 / t.max(1));
-        Progress {
-            style,
-            total,
-            started: Instant::now(),
-            start_bytes,
-            position: start_bytes,
-            last_draw: None,
-            last_tenth,
-            drawn: false,
-        }
-    }
+/// What follows the bar: ` - 3.1 MB/s`, the rate of this transfer (from `start`).
+fn rate(bar: &ProgressBar, start: u64, position: u64) -> String {
+    format!(" - {:.1} MB/s", (position - start) as f64 / bar.elapsed().max(1e-3) / 1e6)
+}
 
-    fn update(&mut self, position: u64) {
-        self.position = position;
-        match self.style {
-            ProgressStyle::Bar if self.last_draw.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) => {
-                self.draw_bar(position);
-            }
-            ProgressStyle::Lines => {
-                let tenth = self.total.map_or(position / (10 << 20), |t| position * 10 / t.max(1));
-                if tenth > self.last_tenth {
-                    self.last_tenth = tenth;
-                    println!("{}", self.describe(position));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn draw_bar(&mut self, position: u64) {
-        const WIDTH: usize = 30;
-        let filled = self.total.map_or(0, |t| (position as f64 / t.max(1) as f64 * WIDTH as f64) as usize).min(WIDTH);
-        let bar = format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled));
-        eprint!("\r[{bar}] {}   ", self.describe(position));
-        let _ = std::io::stderr().flush();
-        self.last_draw = Some(Instant::now());
-        self.drawn = true;
-    }
-
-    /// `52.3 / 110.0 MB (47%), 3.1 MB/s`
-    fn describe(&self, position: u64) -> String {
-        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        let rate = (position - self.start_bytes) as f64 / secs / 1e6;
-        match self.total {
-            Some(t) => {
-                format!("{} / {} ({}%), {rate:.1} MB/s", megabytes(position), megabytes(t), position * 100 / t.max(1))
-            }
-            None => format!("{}, {rate:.1} MB/s", megabytes(position)),
-        }
-    }
-
-    fn finish(&mut self) {
-        if self.drawn {
-            self.draw_bar(self.position);
-            eprintln!();
-            self.drawn = false;
-        }
+/// `52.3/110.0 MB`, or `52.3 MB` when the size is unknown.
+fn megabyte_counts(done: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) => format!("{:.1}/{}", done as f64 / 1e6, megabytes(total)),
+        None => megabytes(done),
     }
 }
 
@@ -406,35 +357,23 @@ fn megabytes(bytes: u64) -> String {
 // Unpacking
 
 /// Unpacks the images of `archive` beside `out`, checks them against `options`, writes the
-/// marker and renames the folder to `out`. On any failure nothing is left beside `out`.
-fn unpack_and_verify(archive: &Path, out: &Path, options: &DownloadOptions) -> Result<RealMarker> {
-    let prefix = format!(".{}.unpack-", file_name(out));
-    // What an earlier run killed while unpacking left behind (its process has ended).
-    crate::fsutil::remove_stale(&parent_of(out), &prefix);
-    let work = parent_of(out).join(format!("{prefix}{}", std::process::id()));
-    let _ = fs::remove_dir_all(&work);
-    let result = (|| {
-        let (counts, classes) = unpack(archive, &work)?;
+/// marker and renames the folder to `out` (see [`write_dir_atomically`]). On any failure nothing
+/// is left beside `out`.
+fn unpack_and_verify(archive: &Path, out: &Path, options: &DownloadOptions) -> Result<DatasetMarker> {
+    write_dir_atomically(out, Existing::MustBeEmpty, |work| {
+        let (counts, classes) = unpack(archive, work)?;
         verify(&counts, &classes, options)?;
-        let marker = RealMarker {
+        let marker = DatasetMarker {
+            kind: MarkerKind::Real,
             source: options.url(),
+            version: 1,
             classes: classes[0].iter().cloned().collect(),
-            counts: [counts[0], counts[1], counts[2]],
+            counts,
+            drawn: None,
         };
-        let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Download(e.to_string()))?;
-        crate::fsutil::atomic_write(&work.join(REAL_MARKER), &json)
-            .map_err(|e| Error::path(work.join(REAL_MARKER), format!("cannot write: {e}")))?;
-        if out.is_dir() {
-            fs::remove_dir(out).map_err(|e| Error::path(out, format!("cannot replace the empty folder: {e}")))?;
-        }
-        fs::rename(&work, out).map_err(|e| Error::path(out, format!("cannot move the dataset into place: {e}")))?;
-        crate::fsutil::sync_parent(out);
+        write_marker(work, &marker)?;
         Ok(marker)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&work);
-    }
-    result
+    })
 }
 
 /// Copies every image under a `train/`, `val/` or `test/` folder of the archive to
@@ -510,14 +449,6 @@ fn verify(counts: &[usize; 3], classes: &[BTreeSet<String>; 3], options: &Downlo
         )));
     }
     Ok(())
-}
-
-/// The folder holding `path` (`.` for a bare name).
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// The last part of `path`, as text.

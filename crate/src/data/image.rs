@@ -49,7 +49,9 @@ pub const MAX_PIXELS: u64 = 1 << 26;
 /// The most bytes a decoder may allocate: [`MAX_PIXELS`] at 8 bytes a pixel (16-bit RGBA).
 const MAX_ALLOC: u64 = MAX_PIXELS * 8;
 
-/// How an image is resized to the target size.
+/// How an image is resized to the target size. Its default, [`ResizeFilter::Triangle`], is the
+/// one default everywhere: [`load_img`], `FlowOptions` (the notebooks), `snackml train --filter`
+/// and the benchmarks' "default" runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ResizeFilter {
     /// Nearest neighbour, Keras's default (`interpolation="nearest"`): output pixel `x` copies

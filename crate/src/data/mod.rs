@@ -4,8 +4,9 @@
 //!   [`ArrayData`] for arrays in memory;
 //! - [`image`]: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`;
 //! - [`generator`]: `ImageDataGenerator` and `flow_from_directory`;
-//! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in);
-//! - [`synth`]: the synthetic 20-class snacks-style dataset;
+//! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in),
+//!   the class names and the marker of a complete dataset;
+//! - `synth` (feature `synth`): drawing the synthetic 20-class snacks-style dataset;
 //! - `download` (feature `download`): fetching the real snacks dataset.
 
 pub mod datasets;
@@ -14,6 +15,7 @@ pub mod download;
 pub mod generator;
 pub mod image;
 pub mod sequence;
+#[cfg(feature = "synth")]
 pub mod synth;
 
 pub use sequence::{ArrayData, Batch, BatchOrder, Labels, Sequence};

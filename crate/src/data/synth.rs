@@ -1,5 +1,11 @@
-//! The synthetic snacks: a drawn stand-in for the chapter's 20-class snacks photos, so that every
-//! notebook runs offline.
+//! The synthetic snacks (feature `synth`): a drawn stand-in for the chapter's 20-class snacks
+//! photos, so that every notebook runs offline.
+//!
+//! The drawing code is behind the `synth` feature (which `cli` enables), so that the notebooks'
+//! `:dep snackml` does not compile it: `scripts/setup.sh` draws the dataset once with the
+//! `snackml synth` command, and the notebooks find it through
+//! [`datasets::snacks_dir`](super::datasets::snacks_dir). The class names and the marker file
+//! live in [`datasets`](super::datasets), which needs no feature.
 //!
 //! [`write_synthetic_snacks`] draws the same twenty classes as the real dataset (apple, banana,
 //! cake, … watermelon) into the same layout, `train/`, `val/` and `test/` with one folder per
@@ -15,8 +21,8 @@
 //! ## How hard it is
 //!
 //! Measured with `snackml train data/synth --json` (default options, seed 42, 32×32 inputs, Adam
-//! 1e-3, batch 64): logistic regression reaches about **46% test accuracy** (48% with the
-//! triangle resize filter) while its training accuracy climbs to 96% in 25 epochs and its
+//! 1e-3, batch 64): logistic regression reaches about **48% test accuracy** with the default
+//! triangle resize filter (46% with Keras's nearest) while its training accuracy climbs to 96% in 25 epochs and its
 //! validation accuracy stalls near 42–44% from epoch 5 on (validation loss lowest near epoch 9):
 //! it overfits, as in the chapter. The 500-unit network does a bit better, **52–54%**, after
 //! reaching 100% on the training images. Chance is 5%.
@@ -38,6 +44,10 @@
 mod draw;
 mod raster;
 
+pub use super::datasets::{SNACKS_CLASSES, SPLITS};
+
+use super::datasets::{read_marker, write_marker, DatasetMarker, Drawn, MarkerKind, MARKER};
+use crate::fsutil::{write_dir_atomically, Existing};
 use crate::{Error, Result};
 use image::RgbImage;
 use rayon::prelude::*;
@@ -47,39 +57,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The twenty classes of the snacks dataset, in the (alphabetical) order `flow_from_directory`
-/// numbers them. Two folder names have a space, as in the real dataset.
-pub const SNACKS_CLASSES: [&str; 20] = [
-    "apple",
-    "banana",
-    "cake",
-    "candy",
-    "carrot",
-    "cookie",
-    "doughnut",
-    "grape",
-    "hot dog",
-    "ice cream",
-    "juice",
-    "muffin",
-    "orange",
-    "pineapple",
-    "popcorn",
-    "pretzel",
-    "salad",
-    "strawberry",
-    "waffle",
-    "watermelon",
-];
-
-/// The three splits, as folder names.
-pub const SPLITS: [&str; 3] = ["train", "val", "test"];
-
-/// The file, inside a finished synthetic dataset, that records how it was made.
-pub const SYNTH_MARKER: &str = ".complete";
-
-/// Bumped whenever the drawings change, so that an older dataset on disk is redrawn.
+/// Bumped whenever the drawings change, so that an older dataset on disk is redrawn (it is the
+/// `version` of the dataset's [`DatasetMarker`]).
 const GENERATOR_VERSION: u32 = 1;
+
+/// The `source` of a synthetic dataset's marker.
+const GENERATOR: &str = "snackml synthetic snacks";
 
 /// The largest image side and per-class count accepted (to catch typos, not a real limit).
 const MAX_IMAGE_SIZE: u32 = 1024;
@@ -171,23 +154,32 @@ impl fmt::Display for SynthSummary {
     }
 }
 
-/// What the marker file of a finished dataset holds.
-#[derive(Debug, Serialize, Deserialize)]
-struct Marker {
-    generator: String,
-    version: u32,
-    options: SynthOptions,
-    classes: Vec<String>,
-}
-
-impl Marker {
-    fn new(options: &SynthOptions) -> Marker {
-        Marker {
-            generator: "snackml synthetic snacks".into(),
+impl SynthOptions {
+    /// The marker of a dataset drawn with these options by this version of the drawings.
+    fn marker(&self) -> DatasetMarker {
+        DatasetMarker {
+            kind: MarkerKind::Synthetic,
+            source: GENERATOR.into(),
             version: GENERATOR_VERSION,
-            options: options.clone(),
             classes: SNACKS_CLASSES.iter().map(|c| c.to_string()).collect(),
+            counts: self.per_class().map(|n| n * SNACKS_CLASSES.len()),
+            drawn: Some(Drawn { seed: self.seed, image_size: self.image_size }),
         }
+    }
+
+    /// The options a synthetic dataset's marker records (None for another kind of marker).
+    fn from_marker(marker: &DatasetMarker) -> Option<SynthOptions> {
+        let ([train_per_class, val_per_class, test_per_class], Some(drawn)) = (marker.per_class()?, marker.drawn)
+        else {
+            return None;
+        };
+        Some(SynthOptions {
+            seed: drawn.seed,
+            image_size: drawn.image_size,
+            train_per_class,
+            val_per_class,
+            test_per_class,
+        })
     }
 }
 
@@ -213,40 +205,26 @@ pub fn write_synthetic_snacks(root: &Path, options: &SynthOptions) -> Result<Syn
     if is_complete(root, options) {
         return Ok(summary(false));
     }
-    let replaces_old = check_replaceable(root)?;
-    let parent = parent_of(root);
-    fs::create_dir_all(&parent).map_err(|e| Error::path(&parent, format!("cannot create the folder: {e}")))?;
-    remove_stale_partials(root);
-    let tmp = sibling(root, "partial", std::process::id());
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| Error::path(&tmp, format!("cannot remove an old partial folder: {e}")))?;
+    check_replaceable(root)?;
+    match write_dir_atomically(root, Existing::Replace, |dir| write_all(dir, options)) {
+        // Another process finished the same dataset meanwhile: its copy is kept.
+        Err(_) if is_complete(root, options) => {}
+        written => written?,
     }
-    let written = write_all(&tmp, options).and_then(|()| move_into_place(&tmp, root, replaces_old, options));
-    if written.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    written?;
     Ok(summary(true))
 }
 
 /// The options of the finished synthetic dataset in `root`, whatever they are (None when there
 /// is none, it is damaged or incomplete, or older drawings made it).
 pub fn existing_options(root: &Path) -> Option<SynthOptions> {
-    let marker = read_marker(root)?;
-    is_complete(root, &marker.options).then_some(marker.options)
+    let marker = read_marker(root).filter(|m| m.version == GENERATOR_VERSION)?;
+    SynthOptions::from_marker(&marker).filter(|options| options.marker() == marker)
 }
 
 /// True when `root` holds a finished synthetic dataset made with `options` by this version of
 /// the generator: the marker file matches and every class folder has all its images.
 pub fn is_complete(root: &Path, options: &SynthOptions) -> bool {
-    let Some(marker) = read_marker(root) else { return false };
-    if marker.version != GENERATOR_VERSION || marker.options != *options {
-        return false;
-    }
-    SPLITS
-        .iter()
-        .zip(options.per_class())
-        .all(|(split, n)| SNACKS_CLASSES.iter().all(|class| count_files(&root.join(split).join(class)) == Some(n)))
+    read_marker(root).is_some_and(|marker| marker == options.marker())
 }
 
 /// One synthetic image of class `class` (an index into [`SNACKS_CLASSES`]), `image_size` pixels
@@ -325,9 +303,7 @@ fn write_all(dir: &Path, options: &SynthOptions) -> Result<()> {
         let path = dir.join(SPLITS[s]).join(SNACKS_CLASSES[c]).join(format!("{i:0digits$}.jpg"));
         fs::write(&path, encode_jpeg(&image)?).map_err(|e| Error::path(&path, format!("cannot write the image: {e}")))
     })?;
-    let marker = serde_json::to_vec_pretty(&Marker::new(options)).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    crate::fsutil::atomic_write(&dir.join(SYNTH_MARKER), &marker)
-        .map_err(|e| Error::path(dir.join(SYNTH_MARKER), format!("cannot write the marker file: {e}")))
+    write_marker(dir, &options.marker())
 }
 
 /// The image as a JPEG file of quality 90.
@@ -339,93 +315,19 @@ fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Renames the finished folder `tmp` to `root`, setting an outdated synthetic dataset aside
-/// first (and deleting it after). If another process finished the same dataset meanwhile, its
-/// copy is kept and `tmp` dropped.
-fn move_into_place(tmp: &Path, root: &Path, replaces_old: bool, options: &SynthOptions) -> Result<()> {
-    let old = sibling(root, "old", std::process::id());
-    if replaces_old {
-        fs::rename(root, &old).map_err(|e| Error::path(root, format!("cannot move the old dataset aside: {e}")))?;
-    } else if root.is_dir() {
-        let _ = fs::remove_dir(root); // an empty folder (check_replaceable allowed it)
-    }
-    if let Err(e) = fs::rename(tmp, root) {
-        if is_complete(root, options) {
-            let _ = fs::remove_dir_all(tmp);
-            return Ok(());
-        }
-        return Err(Error::path(root, format!("cannot move the finished dataset into place: {e}")));
-    }
-    crate::fsutil::sync_parent(root);
-    if replaces_old {
-        let _ = fs::remove_dir_all(&old);
+/// Refuses a `root` that is a non-empty folder without a synthetic dataset's marker (it is not
+/// ours to replace); an outdated or damaged synthetic dataset is replaced.
+fn check_replaceable(root: &Path) -> Result<()> {
+    let foreign = root.is_dir()
+        && !root.join(MARKER).exists()
+        && fs::read_dir(root).map_err(|e| Error::path(root, format!("cannot read the folder: {e}")))?.next().is_some();
+    if foreign {
+        return Err(Error::path(
+            root,
+            format!("exists, is not empty and is not a synthetic snacks dataset (no {MARKER}): remove it or choose another folder"),
+        ));
     }
     Ok(())
-}
-
-/// Whether `root` may be written: Ok(true) when it holds an (outdated or damaged) synthetic
-/// dataset to replace, Ok(false) when it is missing or an empty folder, Err otherwise.
-fn check_replaceable(root: &Path) -> Result<bool> {
-    if !root.exists() {
-        return Ok(false);
-    }
-    if !root.is_dir() {
-        return Err(Error::path(root, "exists and is not a folder"));
-    }
-    if root.join(SYNTH_MARKER).exists() {
-        return Ok(true);
-    }
-    let mut entries = fs::read_dir(root).map_err(|e| Error::path(root, format!("cannot read the folder: {e}")))?;
-    if entries.next().is_none() {
-        return Ok(false);
-    }
-    Err(Error::path(
-        root,
-        format!("exists, is not empty and is not a synthetic snacks dataset (no {SYNTH_MARKER}): remove it or choose another folder"),
-    ))
-}
-
-/// The marker file of `root`, if it is there and readable.
-fn read_marker(root: &Path) -> Option<Marker> {
-    let bytes = fs::read(root.join(SYNTH_MARKER)).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// The number of files in a folder (None when it cannot be read).
-fn count_files(dir: &Path) -> Option<usize> {
-    let entries = fs::read_dir(dir).ok()?;
-    Some(entries.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_file())).count())
-}
-
-/// The folder holding `root` (`.` for a bare name).
-fn parent_of(root: &Path) -> PathBuf {
-    match root.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// A hidden working folder beside `root`: `.NAME.KIND-PID`.
-fn sibling(root: &Path, kind: &str, pid: u32) -> PathBuf {
-    let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "synth".into());
-    parent_of(root).join(format!(".{name}.{kind}-{pid}"))
-}
-
-/// Deletes the working folders that interrupted runs left beside `root`, when the process that
-/// made them is gone (checked through `/proc`; where there is no `/proc` they are left alone).
-fn remove_stale_partials(root: &Path) {
-    let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let proc_fs = Path::new("/proc/self").exists();
-    let Ok(entries) = fs::read_dir(parent_of(root)) else { return };
-    for entry in entries.filter_map(|e| e.ok()) {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let pid = ["partial", "old"].iter().find_map(|kind| file_name.strip_prefix(&format!(".{name}.{kind}-")));
-        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
-        let alive = pid == std::process::id() || !proc_fs || Path::new("/proc").join(pid.to_string()).exists();
-        if !alive {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 #[cfg(test)]
