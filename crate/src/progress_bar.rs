@@ -12,11 +12,8 @@
 //! each tenth of the total, for downloads) plus the final line. The caller supplies what follows
 //! the bar: the running metrics, or a download's rate.
 //!
-//! The output for training is byte for byte what `model/progress.rs` prints, which is meant to
-//! move onto this bar.
-
-// Only the downloader draws this bar so far; training moves onto it next.
-#![allow(dead_code)]
+//! Training draws it through [`ProgbarLogger`](crate::callbacks::ProgbarLogger), downloads
+//! through the downloader.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -137,6 +134,7 @@ impl ProgressBar {
     }
 
     /// The style in use ([`Style::Auto`] settled).
+    #[cfg(test)]
     pub(crate) fn style(&self) -> Style {
         self.style
     }
@@ -344,9 +342,9 @@ mod tests {
         p.update(38, "x");
         p.finish(76, "x");
         assert_eq!(out.take(), "");
-        for seconds in [2.0, 0.026, 0.0013, 0.00085, 1e-7] {
-            assert_eq!(per_step(seconds), crate::model::per_step(seconds), "{seconds}");
-        }
+        assert_eq!(per_step(2.0), "2s/step");
+        assert_eq!(per_step(0.026), "26ms/step");
+        assert_eq!(per_step(0.00085), "850us/step");
     }
 
     #[test]
