@@ -1,106 +1,15 @@
 //! The numbers of the chapter's models checked against Keras itself.
 //!
-//! The fixtures in `shared/fixtures/keras/*.json` were computed by tf_keras (see
-//! `make_keras_fixtures.py` beside them). Every comparison allows `|a − b| ≤ 1e-6 + 1e-5·|b|`,
-//! what two float32 implementations of the same formulas can be expected to agree to.
-//! When the fixtures are not there the tests print a note and pass.
+//! The fixtures in `tests/fixtures/keras/*.json` were computed by tf_keras; the comparison
+//! helpers and their tolerance are in `keras/mod.rs`.
 
-use ndarray::{Array2, ArrayD, Dimension, Ix2, IxDyn};
+use ndarray::ArrayD;
 use serde_json::Value;
 use snackml::layers::Layer;
 use snackml::prelude::*;
-use std::path::PathBuf;
 
-const ABS_TOL: f64 = 1e-6;
-const REL_TOL: f64 = 1e-5;
-
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/keras"))
-}
-
-/// The parsed fixture, or `None` (with a note on stderr) when the fixtures are absent.
-fn load(name: &str) -> Option<Value> {
-    let path = fixture_dir().join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("fixture is valid JSON")),
-        Err(e) => {
-            eprintln!("skipping: Keras fixture {} not available ({e})", path.display());
-            None
-        }
-    }
-}
-
-/// A nested JSON list of numbers as an f32 tensor of the same shape.
-fn tensor(v: &Value) -> ArrayD<f32> {
-    fn shape_of(v: &Value, shape: &mut Vec<usize>) {
-        if let Value::Array(items) = v {
-            shape.push(items.len());
-            if let Some(first) = items.first() {
-                shape_of(first, shape);
-            }
-        }
-    }
-    fn flatten(v: &Value, out: &mut Vec<f32>) {
-        match v {
-            Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
-            Value::Number(n) => out.push(n.as_f64().expect("a number") as f32),
-            other => panic!("not a number: {other}"),
-        }
-    }
-    let mut shape = Vec::new();
-    shape_of(v, &mut shape);
-    let mut data = Vec::new();
-    flatten(v, &mut data);
-    ArrayD::from_shape_vec(IxDyn(&shape), data).expect("a rectangular nested list")
-}
-
-fn matrix(v: &Value) -> Array2<f32> {
-    tensor(v).into_dimensionality::<Ix2>().expect("a 2-D list")
-}
-
-fn tensors(v: &Value) -> Vec<ArrayD<f32>> {
-    v.as_array().expect("a list of tensors").iter().map(tensor).collect()
-}
-
-fn number(v: &Value) -> f64 {
-    v.as_f64().expect("a number")
-}
-
-/// Tracks the largest relative error seen, and fails on the first value out of tolerance.
-#[derive(Default)]
-struct Checker {
-    /// Largest relative error among values with |Keras| ≥ 1e-3 (smaller ones pass on ABS_TOL).
-    max_rel: f64,
-    max_abs: f64,
-    count: usize,
-}
-
-impl Checker {
-    fn close(&mut self, what: &str, got: f64, want: f64) {
-        assert!(got.is_finite(), "{what}: got {got}, want {want}");
-        let diff = (got - want).abs();
-        assert!(diff <= ABS_TOL + REL_TOL * want.abs(), "{what}: got {got}, Keras has {want} (diff {diff:e})");
-        if want.abs() >= 1e-3 {
-            self.max_rel = self.max_rel.max(diff / want.abs());
-        }
-        self.max_abs = self.max_abs.max(diff);
-        self.count += 1;
-    }
-
-    fn all_close(&mut self, what: &str, got: &ArrayD<f32>, want: &ArrayD<f32>) {
-        assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
-        for ((idx, &g), &w) in got.indexed_iter().zip(want.iter()) {
-            self.close(&format!("{what}{:?}", idx.slice()), g as f64, w as f64);
-        }
-    }
-
-    fn report(&self, what: &str) {
-        eprintln!(
-            "{what}: {} values within tolerance, max relative error {:.3e} (values ≥ 1e-3), max absolute error {:.3e}",
-            self.count, self.max_rel, self.max_abs
-        );
-    }
-}
+mod keras;
+use keras::*;
 
 /// The fixture's model: Flatten(4,4,3) → [Dense(hidden, relu)] → Dense(5) → softmax,
 /// with Keras's initial weights, compiled with Adam(lr) and categorical cross-entropy.
@@ -129,9 +38,7 @@ fn stored_grads(model: &Sequential) -> Vec<ArrayD<f32>> {
 
 /// Forward pass, loss, gradients and four Adam steps of one fixture model, all as Keras computed them.
 fn check_against_keras(name: &str) {
-    let Some(f) = load(&format!("{name}.json")) else {
-        return;
-    };
+    let f = load(&format!("{name}.json"));
     let mut model = keras_model(&f);
     let first = &f["first"];
     let x = tensor(&first["x"]);
@@ -194,9 +101,7 @@ fn mlp_matches_keras() {
 /// Softmax, sigmoid and relu agree with TensorFlow, including at ±1000 (exact 0s and 1s, no NaN).
 #[test]
 fn activations_match_keras() {
-    let Some(f) = load("activations.json") else {
-        return;
-    };
+    let f = load("activations.json");
     let z = matrix(&f["logits"]);
     let mut c = Checker::default();
     for (act, key) in [(Activation::Softmax, "softmax"), (Activation::Sigmoid, "sigmoid"), (Activation::Relu, "relu")] {
@@ -219,9 +124,7 @@ fn activations_match_keras() {
 /// (a probability of exactly 0 costs −ln(1e-7) ≈ 16.118, not infinity).
 #[test]
 fn onehot_and_clipped_crossentropy_match_keras() {
-    let Some(f) = load("activations.json") else {
-        return;
-    };
+    let f = load("activations.json");
     let want_onehot = matrix(&f["onehot"]);
     let labels: Vec<usize> =
         want_onehot.rows().into_iter().map(|r| snackml::math::argmax_slice(r.iter().copied())).collect();
@@ -239,7 +142,7 @@ fn onehot_and_clipped_crossentropy_match_keras() {
 /// centred on 0; biases start at 0.
 #[test]
 fn dense_initialisation_is_glorot_uniform() {
-    let Some(f) = load("init.json") else { return };
+    let f = load("init.json");
     for (units, key) in [(20, "glorot_limit_3072_20"), (500, "glorot_limit_3072_500")] {
         let limit = number(&f[key]) as f32;
         let mut d = Dense::new(units);
@@ -264,7 +167,7 @@ fn dense_initialisation_is_glorot_uniform() {
 /// The chapter's two models have Keras's parameter counts, and summary() shows them.
 #[test]
 fn chapter_models_have_keras_param_counts() {
-    let Some(f) = load("init.json") else { return };
+    let f = load("init.json");
     for (hidden, key) in [(0, "params_logreg_32x32x3_20"), (500, "params_mlp500_32x32x3_20")] {
         let want = f[key].as_u64().unwrap() as usize;
         let mut model = Sequential::with_seed(0);

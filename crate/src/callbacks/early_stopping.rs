@@ -38,6 +38,8 @@ pub struct EarlyStopping {
 impl EarlyStopping {
     /// Watches `monitor` (e.g. `"val_loss"`, `"val_accuracy"`), with Keras's defaults:
     /// `min_delta = 0`, `patience = 0`, mode auto, no restoring.
+    /// Unlike Keras (`verbose=0`), it says when it stops and restores: a notebook reader should
+    /// see why training ended early; `.verbose(false)` silences it.
     pub fn new(monitor: &str) -> Self {
         EarlyStopping {
             monitor: monitor.to_string(),

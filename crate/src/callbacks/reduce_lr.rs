@@ -36,7 +36,8 @@ pub struct ReduceLROnPlateau {
 
 impl ReduceLROnPlateau {
     /// Watches `monitor`, with Keras's defaults: factor 0.1, patience 10, min_delta 1e-4,
-    /// cooldown 0, min_lr 0, mode auto.
+    /// cooldown 0, min_lr 0, mode auto; unlike Keras it says when it lowers the rate
+    /// (`.verbose(false)` silences it).
     pub fn new(monitor: &str) -> Self {
         ReduceLROnPlateau {
             monitor: monitor.to_string(),

@@ -79,9 +79,7 @@ impl Layer for Dropout {
     }
     fn forward(&mut self, mut x: Tensor, mode: Mode) -> Result<(Tensor, Cache)> {
         if mode == Mode::Inference || self.rate == 0.0 {
-            let cache =
-                if mode == Mode::Training { Cache::new(vec![Tensor::ones(x.raw_dim())]) } else { Cache::empty() };
-            return Ok((x, cache));
+            return Ok((x, Cache::empty()));
         }
         self.check_rate()?;
         let rng = self.rng.as_mut().ok_or_else(|| Error::NotBuilt("Dropout".into()))?;
