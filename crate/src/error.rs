@@ -27,6 +27,9 @@ pub enum Error {
     /// An image that cannot be decoded.
     #[error("cannot decode image {path}: {message}")]
     Image { path: PathBuf, message: String },
+    /// Bytes that are not an image this crate decodes (the reason says why).
+    #[error("cannot decode the image: {0}")]
+    Decode(String),
     /// A saved model or weights file that is damaged, from another version or another architecture.
     #[error("cannot load model file {path}: {message}")]
     ModelFile { path: PathBuf, message: String },

@@ -146,9 +146,9 @@ fn damaged_and_non_image_bytes_are_errors() {
             }
         }
     }
-    let reason = decode_image(b"hello", None, ResizeFilter::Triangle).unwrap_err();
+    let reason = decode_image(b"hello", None, ResizeFilter::Triangle).unwrap_err().to_string();
     assert!(reason.contains("looks like text"), "{reason}");
-    assert!(decode_image(&[], None, ResizeFilter::Triangle).unwrap_err().contains("empty"));
+    assert!(decode_image(&[], None, ResizeFilter::Triangle).unwrap_err().to_string().contains("empty"));
     assert!(decode_image(&good, Some((0, 5)), ResizeFilter::Triangle).is_err());
 
     // Through load_img: a damaged file is an Image error naming the file, a missing one a Path error.
@@ -175,9 +175,9 @@ fn decompression_bombs_are_refused_from_the_header() {
     let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a baseline SOF0 marker");
     put_u16(&mut bomb, sof + 5, 65535); // height
     put_u16(&mut bomb, sof + 7, 65535); // width
-    let reason = decode_image(&bomb, Some((32, 32)), ResizeFilter::Triangle).unwrap_err();
+    let reason = decode_image(&bomb, Some((32, 32)), ResizeFilter::Triangle).unwrap_err().to_string();
     assert!(reason.contains("limit"), "{reason}");
-    assert!(probe_image(&bomb).unwrap_err().contains("limit"));
+    assert!(probe_image(&bomb).unwrap_err().to_string().contains("limit"));
 
     // A PNG whose header claims 100000 × 100000 (with a valid checksum, so only the size is wrong).
     let mut bomb = encode(solid(16, 16, [1, 2, 3]), ImageFormat::Png);
@@ -185,7 +185,7 @@ fn decompression_bombs_are_refused_from_the_header() {
     bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
     let crc = crc32fast::hash(&bomb[12..29]);
     bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-    let reason = decode_image(&bomb, None, ResizeFilter::Triangle).unwrap_err();
+    let reason = decode_image(&bomb, None, ResizeFilter::Triangle).unwrap_err().to_string();
     assert!(reason.contains("limit"), "{reason}");
 
     // Just under the limit is accepted by the header check.
@@ -195,13 +195,13 @@ fn decompression_bombs_are_refused_from_the_header() {
     big[20..24].copy_from_slice(&side.to_be_bytes());
     let crc = crc32fast::hash(&big[12..29]);
     big[29..33].copy_from_slice(&crc.to_be_bytes());
-    assert_eq!(probe_image(&big), Ok((side, side)));
+    assert_eq!(probe_image(&big).unwrap(), (side, side));
 }
 
 #[test]
 fn probe_reads_height_and_width_from_the_header() {
-    assert_eq!(probe_image(&jpeg(solid(40, 20, [0; 3]))), Ok((20, 40)));
-    assert_eq!(probe_image(&encode(solid(3, 7, [0; 3]), ImageFormat::Png)), Ok((7, 3)));
+    assert_eq!(probe_image(&jpeg(solid(40, 20, [0; 3]))).unwrap(), (20, 40));
+    assert_eq!(probe_image(&encode(solid(3, 7, [0; 3]), ImageFormat::Png)).unwrap(), (7, 3));
     assert!(probe_image(b"not an image").is_err());
     assert!(probe_image(&[]).is_err());
 }

@@ -265,7 +265,7 @@ fn zero_batch_size_and_zero_target_size_messages() {
         assert!(msg.contains(&format!("target_size ({h}, {w})")) && msg.contains("at least 1"), "{msg}");
         let msg = load_img(dir.path().join("a/1.png"), Some((h, w))).unwrap_err().to_string();
         assert!(msg.contains(&format!("target_size ({h}, {w})")), "{msg}");
-        let msg = decode_image(&png(9), Some((h, w)), ResizeFilter::Nearest).unwrap_err();
+        let msg = decode_image(&png(9), Some((h, w)), ResizeFilter::Nearest).unwrap_err().to_string();
         assert!(msg.contains("zero side"), "{msg}");
     }
     let x = Tensor::zeros(ndarray::IxDyn(&[3, 2]));
@@ -378,7 +378,7 @@ fn a_jpeg_bomb_is_refused_from_its_header_with_every_filter() {
         (Some((10000, 10000)), ResizeFilter::Triangle),
     ] {
         let started = Instant::now();
-        let reason = decode_image(&bomb, target, filter).unwrap_err();
+        let reason = decode_image(&bomb, target, filter).unwrap_err().to_string();
         assert!(reason.contains("15000×15000") && reason.contains("limit"), "{target:?} {filter:?}: {reason}");
         assert!(started.elapsed() < Duration::from_millis(500), "{target:?} {filter:?} decoded before refusing");
     }
@@ -446,4 +446,39 @@ proptest! {
             it.on_epoch_end();
         }
     }
+}
+
+/// A model changed after `fit` (rebuilt for another input size, or grown by a layer) trains on
+/// with a clear error or fresh optimizer state for what is new, never a panic.
+#[test]
+fn a_model_changed_after_fit_gets_a_clear_error_or_fresh_state() {
+    let x = |side: usize| Tensor::from_elem(vec![8, side, side, 3], 0.5);
+    let y = ndarray::Array2::from_shape_fn((8, 20), |(i, j)| if j == i { 1.0 } else { 0.0 });
+
+    // Rebuilt for 8×8 photos after training on 4×4 ones: Adam's moments no longer fit the kernel.
+    let mut m = Sequential::with_seed(3);
+    m.set_verbose(Verbose::Silent);
+    m.add(Flatten::new()).unwrap();
+    m.add(Dense::new(20).activation(Activation::Softmax)).unwrap();
+    m.build(&[4, 4, 3]).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy]).unwrap();
+    m.train_on_batch(&x(4), &y).unwrap();
+    m.build(&[8, 8, 3]).unwrap();
+    let err = m.train_on_batch(&x(8), &y).unwrap_err().to_string();
+    assert!(err.contains("optimizer's state") && err.contains("[48, 20]") && err.contains("[192, 20]"), "{err}");
+    // Compiling again gives fresh state, as in Keras: training goes on.
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy]).unwrap();
+    let (loss, _) = m.train_on_batch(&x(8), &y).unwrap();
+    assert!(loss.is_finite());
+
+    // Grown by a layer after training: the old weights keep their state, the new ones start fresh.
+    let mut m = Sequential::with_seed(3);
+    m.set_verbose(Verbose::Silent);
+    m.add(Flatten::with_input_shape(&[4, 4, 3])).unwrap();
+    m.add(Dense::new(20).activation(Activation::Relu)).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy]).unwrap();
+    m.train_on_batch(&x(4), &y).unwrap();
+    m.add(Dense::new(20).activation(Activation::Softmax)).unwrap();
+    let (loss, _) = m.train_on_batch(&x(4), &y).unwrap();
+    assert!(loss.is_finite());
 }

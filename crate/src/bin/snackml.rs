@@ -11,6 +11,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
+use snackml::callbacks::Logs;
 use snackml::data::datasets::data_root;
 use snackml::data::download::{download_snacks, DownloadOptions, SNACKS_BASE_URL};
 use snackml::data::generator::{ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
@@ -199,7 +200,7 @@ fn download(args: DownloadArgs) -> snackml::Result<()> {
     let options = DownloadOptions { base_url: args.base_url, retries: args.retries, ..DownloadOptions::default() };
     println!("Fetching {} into {}", options.url(), out.display());
     println!("{}", download_snacks(&out, &options)?);
-    println!("The snacks photos: Matthijs Hollemans, from Google Open Images; licence CC BY 4.0.");
+    println!("The snacks photos: collected by Matthijs Hollemans from Google Open Images; licence CC BY 2.0 (each photo's author is in credits.csv).");
     Ok(())
 }
 
@@ -284,7 +285,8 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
             images: train.samples() + val.samples() + test.samples(),
         })?;
         report(&UntrainedTest { model: name, phase: "untrained_test", loss, acc, seconds })?;
-        fit_reporting_each_epoch(&mut model, &mut train, &mut val, epochs, name)?
+        let mut json = EpochJson { model: name, started: Instant::now() };
+        model.fit_with(&mut train, Some(&mut val), FitOptions::epochs(epochs).callback(&mut json))?.seconds
     } else {
         println!("Untrained {name}: test loss {loss:.4}, accuracy {acc:.4} ({seconds:.2} s)");
         model.fit(&mut train, Some(&mut val), epochs)?.seconds
@@ -300,34 +302,31 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
     Ok(())
 }
 
-/// Trains silently one epoch at a time (each `fit` goes on from the last), printing an `epoch`
-/// JSON line after each. Returns the seconds of each epoch, validation included (as the anchor
-/// script times them).
-fn fit_reporting_each_epoch(
-    model: &mut Sequential,
-    train: &mut DirectoryIterator,
-    val: &mut DirectoryIterator,
-    epochs: usize,
-    name: &'static str,
-) -> snackml::Result<Vec<f64>> {
-    let mut seconds = Vec::with_capacity(epochs);
-    for epoch in 1..=epochs {
-        let t = Instant::now();
-        let h = model.fit(train, Some(val), 1)?;
-        seconds.push(t.elapsed().as_secs_f64());
-        let first = |v: &[f32]| v.first().copied().unwrap_or(f32::NAN);
-        report(&EpochLine {
-            model: name,
-            phase: "epoch",
-            epoch,
-            seconds: seconds[epoch - 1],
-            loss: first(&h.loss),
-            accuracy: first(&h.accuracy),
-            val_loss: first(&h.val_loss),
-            val_accuracy: first(&h.val_accuracy),
-        })?;
+/// The callback that prints an `epoch` JSON line after each epoch (the seconds include
+/// validation, as the anchor script times them).
+struct EpochJson {
+    model: &'static str,
+    started: Instant,
+}
+
+impl Callback for EpochJson {
+    fn on_epoch_begin(&mut self, _epoch: usize, _model: &mut Sequential) -> snackml::Result<()> {
+        self.started = Instant::now();
+        Ok(())
     }
-    Ok(seconds)
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, _model: &mut Sequential) -> snackml::Result<()> {
+        let get = |name: &str| logs.get(name).unwrap_or(f32::NAN);
+        report(&EpochLine {
+            model: self.model,
+            phase: "epoch",
+            epoch: epoch + 1,
+            seconds: self.started.elapsed().as_secs_f64(),
+            loss: get("loss"),
+            accuracy: get("accuracy"),
+            val_loss: get("val_loss"),
+            val_accuracy: get("val_accuracy"),
+        })
+    }
 }
 
 /// The generator of one split (shuffled for "train"), pixels normalised to −1..1 as in the chapter.

@@ -86,7 +86,7 @@ pub fn load_img_with(
         return Err(Error::InvalidArgument(format!("target_size ({height}, {width}) must have both sides at least 1")));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::path(path, e))?;
-    decode_image(&bytes, target_size, filter).map_err(|message| Error::Image { path: path.to_path_buf(), message })
+    decode_bytes(&bytes, target_size, filter).map_err(|message| Error::Image { path: path.to_path_buf(), message })
 }
 
 /// The pixels of an image as an `(height, width, 3)` array of `f32` in `0..=255`.
@@ -113,7 +113,12 @@ pub fn expand_dims(x: Array3<f32>) -> Tensor {
 /// The size of an encoded image from its header alone, as `(height, width)`, without decoding
 /// pixels. Errors for bytes that are not a supported image, a damaged header, a zero side or more
 /// than [`MAX_PIXELS`] pixels.
-pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32), String> {
+pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32)> {
+    probe_bytes(bytes).map_err(Error::Decode)
+}
+
+/// [`probe_image`] with the reason as a plain string (the generator adds the path).
+pub(crate) fn probe_bytes(bytes: &[u8]) -> Result<(u32, u32), String> {
     guard_panics(|| {
         let (width, height) = match image::guess_format(bytes) {
             // zune-jpeg (the full-size decoder) and the image crate (the fallback for features
@@ -136,7 +141,16 @@ pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32), String> {
 ///
 /// Never panics: corrupt, truncated, empty or non-image bytes give an `Err` with the reason, and
 /// so do images larger than [`MAX_PIXELS`] and a target with a zero side.
-pub fn decode_image(bytes: &[u8], target_size: Option<(u32, u32)>, filter: ResizeFilter) -> Result<RgbImage, String> {
+pub fn decode_image(bytes: &[u8], target_size: Option<(u32, u32)>, filter: ResizeFilter) -> Result<RgbImage> {
+    decode_bytes(bytes, target_size, filter).map_err(Error::Decode)
+}
+
+/// [`decode_image`] with the reason as a plain string (the callers add the path).
+pub(crate) fn decode_bytes(
+    bytes: &[u8],
+    target_size: Option<(u32, u32)>,
+    filter: ResizeFilter,
+) -> Result<RgbImage, String> {
     if let Some((height, width)) = target_size {
         if height == 0 || width == 0 {
             return Err(format!("target size {height}×{width} has a zero side"));

@@ -2,7 +2,7 @@
 //! batch decoded when asked for while the next one is decoded in the background (streaming).
 //! Files that cannot be decoded are reported once and dropped.
 
-use super::super::image::{decode_image, probe_image, ResizeFilter};
+use super::super::image::{decode_bytes, probe_bytes, ResizeFilter};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -132,7 +132,7 @@ impl ImageFiles {
     /// Reads and decodes one file to `H × W × 3` bytes.
     fn decode(&self, path: &Path) -> Decoded {
         let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        decode_image(&bytes, Some((self.height, self.width)), self.filter).map(|img| img.into_raw())
+        decode_bytes(&bytes, Some((self.height, self.width)), self.filter).map(|img| img.into_raw())
     }
 
     /// Decodes the images `ids` in parallel.
@@ -144,7 +144,7 @@ impl ImageFiles {
 /// Reads a file and checks its image header (format, size).
 fn probe_file(path: &Path) -> Result<(u32, u32), String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    probe_image(&bytes)
+    probe_bytes(&bytes)
 }
 
 /// Says on stderr that an image is skipped, and why.
