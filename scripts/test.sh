@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Command 2: set up what is missing, then run every test:
+#   0. cargo fmt --check and clippy with warnings as errors
 #   1. cargo test (unit, integration and doc tests, all features)
 #   2. the fuzz targets build (scripts/fuzz-build.sh)
 #   3. every notebook executed headless with the real evcxr kernel, failing on any error, or on stderr
@@ -14,6 +15,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 status=0
+
+say "cargo fmt --check and cargo clippy -D warnings"
+for tool in rustfmt clippy; do
+  if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1 && command -v rustup >/dev/null; then
+    rustup component add "$tool" || true
+  fi
+done
+if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all --check || status=1; else say "no rustfmt: skipped"; status=1; fi
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --workspace --all-features --all-targets -- -D warnings || status=1
+else say "no clippy: skipped"; status=1; fi
 
 say "cargo test"
 cargo test --workspace --all-features || status=1
