@@ -432,3 +432,24 @@ fn food10_splits_have_the_chapter_layout() {
         train.filenames().iter().position(|f| f == "bread_pudding/1375816.jpg").expect("the gray photo is found");
     assert_eq!(train.classes()[gray], 8);
 }
+
+/// `next_batch` walks the batches as `next(generator)` does and wraps round after the last;
+/// `to_arrays` stacks a whole split, one-hot labels beside it.
+#[test]
+fn next_batch_and_to_arrays_as_keras_code_uses_them() {
+    let dir = fixture();
+    let mut it = ImageDataGenerator::new().flow_from_directory(dir.path(), plain()).unwrap();
+    let sizes: Vec<usize> = (0..5).map(|_| it.next_batch().unwrap().0.shape()[0]).collect();
+    assert_eq!(sizes, vec![4, 4, 4, 1, 4], "four batches of 13 images, then the first again");
+    let (x, y) = it.next_batch().unwrap();
+    assert_eq!((x.shape(), y.shape()), (&[4, 8, 8, 3][..], &[4, 4][..]));
+    assert_eq!(x, it.get(1).unwrap().x);
+
+    let (x, y) = it.to_arrays().unwrap();
+    assert_eq!(x.shape(), &[13, 8, 8, 3]);
+    assert_eq!(y.shape(), &[13, 4]);
+    let labels: Vec<usize> = snackml::math::argmax(&y).to_vec();
+    assert_eq!(labels, it.classes());
+    assert!(y.rows().into_iter().all(|r| r.sum() == 1.0));
+    assert_eq!(x.slice(ndarray::s![4..8, .., .., ..]).into_dyn(), it.get(1).unwrap().x.view());
+}

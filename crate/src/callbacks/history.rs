@@ -49,21 +49,51 @@ impl History {
         self.epoch.is_empty()
     }
 
-    /// The chapter's advice, automated: a warning when validation accuracy has stopped improving
-    /// for `patience` epochs while training accuracy still rises (the model is overfitting).
+    /// The chapter's advice, automated: a warning when the model is overfitting over the last
+    /// `patience` epochs, that is when
+    /// - validation accuracy has not beaten its best of the epochs before while training
+    ///   accuracy still rose, or
+    /// - validation loss has not beaten its best of the epochs before (it rose) while training
+    ///   loss still fell.
+    ///
+    /// ```
+    /// # use snackml::model::History;
+    /// let h = History {
+    ///     loss: vec![3.0, 2.5, 2.2, 2.0],
+    ///     val_loss: vec![2.9, 2.8, 2.9, 3.0],
+    ///     ..History::default()
+    /// };
+    /// assert!(h.overfitting_warning(2).unwrap().contains("validation loss"));
+    /// ```
     pub fn overfitting_warning(&self, patience: usize) -> Option<String> {
-        let n = self.val_accuracy.len();
-        if patience == 0 || n <= patience || self.accuracy.len() != n {
-            return None;
+        let stalled = |val: &[f32], train: &[f32], better: fn(f32, f32) -> bool| -> Option<(f32, f32, f32)> {
+            let n = val.len();
+            if patience == 0 || n <= patience || train.len() != n {
+                return None;
+            }
+            let pick = |v: &[f32]| v.iter().copied().reduce(|a, b| if better(b, a) { b } else { a });
+            let (best_before, recent_best) = (pick(&val[..n - patience])?, pick(&val[n - patience..])?);
+            let train_change = train[n - 1] - train[n - 1 - patience];
+            (!better(recent_best, best_before) && better(train[n - 1], train[n - 1 - patience])).then_some((
+                best_before,
+                train_change,
+                train[n - 1],
+            ))
+        };
+        let higher = |a: f32, b: f32| a > b;
+        let lower = |a: f32, b: f32| a < b;
+        if let Some((best, rise, now)) = stalled(&self.val_accuracy, &self.accuracy, higher) {
+            return Some(format!(
+                "overfitting: validation accuracy has not improved for {patience} epochs (best {best:.4}) \
+                 while training accuracy rose by {rise:.4} to {now:.4}"
+            ));
         }
-        let best_before = self.val_accuracy[..n - patience].iter().copied().fold(f32::MIN, f32::max);
-        let recent_best = self.val_accuracy[n - patience..].iter().copied().fold(f32::MIN, f32::max);
-        let train_rise = self.accuracy[n - 1] - self.accuracy[n - 1 - patience];
-        (recent_best <= best_before && train_rise > 0.0).then(|| {
+        stalled(&self.val_loss, &self.loss, lower).map(|(best, fall, now)| {
+            let val_now = self.val_loss[self.val_loss.len() - 1];
             format!(
-                "overfitting: validation accuracy has not improved for {patience} epochs (best {best_before:.4}) \
-                 while training accuracy rose by {train_rise:.4} to {:.4}",
-                self.accuracy[n - 1]
+                "overfitting: validation loss has not improved for {patience} epochs (best {best:.4}, now \
+                 {val_now:.4}) while training loss fell by {:.4} to {now:.4}",
+                -fall
             )
         })
     }
@@ -121,6 +151,19 @@ mod tests {
         assert!(h.overfitting_warning(2).is_some());
         h.val_accuracy = vec![0.2, 0.25, 0.26, 0.27];
         assert!(h.overfitting_warning(2).is_none());
+        // Validation loss rising while training loss falls is overfitting too.
+        h.loss = vec![3.0, 2.6, 2.3, 2.1];
+        h.val_loss = vec![2.9, 2.8, 2.85, 2.95];
+        let w = h.overfitting_warning(2).unwrap();
+        assert!(w.contains("validation loss") && w.contains("best 2.8000") && w.contains("to 2.1000"), "{w}");
+        h.val_loss = vec![2.9, 2.8, 2.85, 2.75];
+        assert!(h.overfitting_warning(2).is_none());
+        // Training that stalls too is not overfitting.
+        h.loss = vec![3.0, 2.6, 2.7, 2.8];
+        h.val_loss = vec![2.9, 2.8, 2.85, 2.95];
+        assert!(h.overfitting_warning(2).is_none());
+        assert!(h.overfitting_warning(0).is_none());
+        assert!(h.overfitting_warning(4).is_none());
     }
 
     #[test]

@@ -71,13 +71,29 @@ pub struct SnacksLocation {
     pub path: PathBuf,
     /// Which dataset it is.
     pub kind: DatasetKind,
-    /// Images per split (train, val, test), when known from a marker file.
+    /// Images per split (train, val, test): from the marker file, or counted in a folder named
+    /// by `SNACKML_DATA` that has none.
     pub counts: Option<[usize; 3]>,
+}
+
+impl SnacksLocation {
+    /// True for the chapter's own photos: the downloaded dataset, or a folder with the real
+    /// dataset's 4,838 / 955 / 952 images and no synthetic marker.
+    pub fn is_real_snacks(&self) -> bool {
+        match self.kind {
+            DatasetKind::Real => true,
+            DatasetKind::Synthetic => false,
+            DatasetKind::FromEnv => {
+                self.counts == Some(REAL_SNACKS_COUNTS)
+                    && read_marker(&self.path).is_none_or(|m| m.kind == MarkerKind::Real)
+            }
+        }
+    }
 }
 
 impl fmt::Display for SnacksLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = self.path.display();
+        let path = super::shown_path(&self.path);
         let counts = match self.counts {
             Some([train, val, test]) => format!(" ({train} train, {val} val, {test} test images)"),
             None => String::new(),
@@ -254,7 +270,10 @@ fn synthetic_counts(path: &Path) -> Result<[usize; 3]> {
         None => {
             let options = SynthOptions::default();
             let total: usize = options.per_class().iter().sum::<usize>() * SNACKS_CLASSES.len();
-            println!("Drawing the synthetic snacks stand-in ({total} images) into {} (once) ...", path.display());
+            println!(
+                "Drawing the synthetic snacks stand-in ({total} images) into {} (once) ...",
+                super::shown_path(path)
+            );
             write_synthetic_snacks(path, &options)?;
             options
         }
@@ -307,8 +326,20 @@ fn from_env(path: PathBuf) -> Result<SnacksLocation> {
             ),
         ));
     }
-    let counts = read_marker(&path).map(|m| m.counts);
+    let counts = read_marker(&path).map(|m| m.counts).or_else(|| count_images(&path));
     Ok(SnacksLocation { path, kind: DatasetKind::FromEnv, counts })
+}
+
+/// The image files of each split, `dataset/<split>/<class>/<file>` (None when a split cannot be read).
+fn count_images(dataset: &Path) -> Option<[usize; 3]> {
+    let mut counts = [0; 3];
+    for (count, split) in counts.iter_mut().zip(SPLITS) {
+        let classes = std::fs::read_dir(dataset.join(split)).ok()?;
+        for class in classes.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+            *count += count_files(&class.path())?;
+        }
+    }
+    Some(counts)
 }
 
 #[cfg(test)]
@@ -352,6 +383,24 @@ mod tests {
         assert_eq!(read_marker(&real), Some(marker));
         let loc = locate_in(tmp.path()).unwrap();
         assert_eq!(loc, SnacksLocation { path: real, kind: DatasetKind::Real, counts: Some([1, 2, 3]) });
+    }
+
+    #[test]
+    fn a_folder_from_the_environment_is_counted_and_recognised_as_the_real_photos() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (split, n) in SPLITS.iter().zip(REAL_SNACKS_COUNTS) {
+            for class in ["apple", "hot dog"] {
+                let dir = tmp.path().join(split).join(class);
+                std::fs::create_dir_all(&dir).unwrap();
+                let mine = if class == "apple" { n / 2 } else { n - n / 2 };
+                (0..mine).for_each(|i| std::fs::write(dir.join(format!("{i}.jpg")), b"").unwrap());
+            }
+        }
+        let loc = from_env(tmp.path().to_path_buf()).unwrap();
+        assert_eq!(loc.counts, Some(REAL_SNACKS_COUNTS));
+        assert!(loc.is_real_snacks());
+        std::fs::write(tmp.path().join("test/apple/one-more.jpg"), b"").unwrap();
+        assert!(!from_env(tmp.path().to_path_buf()).unwrap().is_real_snacks());
     }
 
     #[test]

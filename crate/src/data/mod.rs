@@ -4,6 +4,7 @@
 //!   [`ArrayData`] for arrays in memory;
 //! - [`image`]: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`;
 //! - [`generator`]: `ImageDataGenerator` and `flow_from_directory`;
+//! - [`shown_path`] (paths as a committed notebook may show them) and [`class_images`];
 //! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in),
 //!   the class names and the marker of a complete dataset;
 //! - `synth` (feature `synth`): drawing the synthetic 20-class snacks-style dataset;
@@ -14,8 +15,10 @@ pub mod datasets;
 pub mod download;
 pub mod generator;
 pub mod image;
+mod paths;
 pub mod sequence;
 #[cfg(feature = "synth")]
 pub mod synth;
 
+pub use paths::{class_images, shown_path};
 pub use sequence::{ArrayData, Batch, BatchOrder, Labels, Sequence};

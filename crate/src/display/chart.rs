@@ -119,7 +119,8 @@ pub struct LineChart {
     series: Vec<Series>,
     size: (u32, u32),
     y_range: Option<(f32, f32)>,
-    legend: SeriesLabelPosition,
+    /// Where the legend goes; `None`: the corner where it covers the least data.
+    legend: Option<SeriesLabelPosition>,
 }
 
 impl LineChart {
@@ -132,7 +133,7 @@ impl LineChart {
             series: Vec::new(),
             size: CHART_SIZE,
             y_range: None,
-            legend: SeriesLabelPosition::UpperRight,
+            legend: None,
         }
     }
 
@@ -178,10 +179,46 @@ impl LineChart {
         self
     }
 
-    /// Where the legend goes (default upper right).
+    /// Where the legend goes (by default, the corner where it covers the least data).
     pub fn legend_at(mut self, position: SeriesLabelPosition) -> Self {
-        self.legend = position;
+        self.legend = Some(position);
         self
+    }
+
+    /// The legend's corner: the one given, else the corner whose legend box (as wide as the
+    /// longest name, a row per series) holds the fewest points of the lines, counting 16 points
+    /// along each segment; upper right, upper left, lower right, lower left on a tie.
+    fn legend_position(&self) -> SeriesLabelPosition {
+        if let Some(position) = &self.legend {
+            return position.clone();
+        }
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let (width, height) =
+            (self.size.0.saturating_sub(90).max(1) as f32, self.size.1.saturating_sub(80).max(1) as f32);
+        let longest = self.series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0) as f32;
+        let (w, h) =
+            (((longest * 8.0 + 50.0) / width).min(1.0), ((self.series.len() as f32 * 19.0 + 14.0) / height).min(1.0));
+        let mut samples = Vec::new();
+        for run in self.series.iter().flat_map(Series::runs) {
+            samples.extend(run.first().copied());
+            for pair in run.windows(2) {
+                let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
+                samples.extend((1..=16).map(|i| i as f32 / 16.0).map(|t| (ax + t * (bx - ax), ay + t * (by - ay))));
+            }
+        }
+        let unit = |v: f32, lo: f32, hi: f32| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+        let points: Vec<(f32, f32)> = samples.iter().map(|&(x, y)| (unit(x, x0, x1), unit(y, y0, y1))).collect();
+        let corners = [
+            (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
+            (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
+            (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
+            (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+        ];
+        let covered = |&(_, left, bottom): &(SeriesLabelPosition, f32, f32)| {
+            points.iter().filter(|&&(x, y)| x >= left && x <= left + w && y >= bottom && y <= bottom + h).count()
+        };
+        let best = corners.iter().min_by_key(|c| covered(c)).expect("four corners");
+        best.0.clone()
     }
 
     /// The x and y ranges to draw: the finite data, padded; `0..1` when there is none.
@@ -257,7 +294,7 @@ impl LineChart {
         if self.series.iter().any(|s| !s.name.is_empty()) {
             chart
                 .configure_series_labels()
-                .position(self.legend.clone())
+                .position(self.legend_position())
                 .label_font((FONT, 14))
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.3))
@@ -327,6 +364,20 @@ mod tests {
         assert_eq!(s.runs().len(), 2);
         let html = LineChart::new("t").series("nan", &[1.0, 2.0], &[f32::NAN, f32::INFINITY]).to_html();
         assert!(!html.is_error() && html.as_str().contains("no finite values"));
+    }
+
+    #[test]
+    fn the_legend_goes_where_it_covers_no_data() {
+        let xs: Vec<f32> = (1..=10).map(|e| e as f32).collect();
+        let falling: Vec<f32> = xs.iter().map(|x| 3.0 - 0.2 * x).collect();
+        let rising: Vec<f32> = xs.iter().map(|x| 0.1 + 0.05 * x).collect();
+        let flat_high: Vec<f32> = xs.iter().map(|_| 0.9).collect();
+        let pos = |c: LineChart| format!("{:?}", c.legend_position());
+        assert_eq!(pos(LineChart::new("loss").series("training", &xs, &falling)), "UpperRight");
+        assert_eq!(pos(LineChart::new("acc").series("training", &xs, &rising)), "UpperLeft");
+        let both = LineChart::new("acc").series("training", &xs, &rising).series("validation", &xs, &flat_high);
+        assert!(pos(both.clone()).starts_with("Lower"), "{}", pos(both.clone()));
+        assert_eq!(pos(both.legend_at(SeriesLabelPosition::UpperRight)), "UpperRight", "given, it stays");
     }
 
     #[test]

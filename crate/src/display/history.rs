@@ -1,7 +1,7 @@
 //! Training curves: [`plot_history`] (loss and accuracy per epoch), [`plot_batch_loss`], and
 //! `History::evcxr_display`, so a cell ending in `history` shows the curves and the last epoch.
 
-use super::chart::{LineChart, Series, SeriesLabelPosition, PALETTE};
+use super::chart::{LineChart, Series, PALETTE};
 use super::html::{escape, Html};
 use crate::model::History;
 
@@ -35,8 +35,7 @@ pub fn plot_history(history: &History) -> Html {
     let loss = train_val_chart(history, "Loss", "loss", &history.loss, &history.val_loss);
     let mut charts = vec![loss.to_html()];
     if !history.accuracy.is_empty() || !history.val_accuracy.is_empty() {
-        let accuracy = train_val_chart(history, "Accuracy", "accuracy", &history.accuracy, &history.val_accuracy)
-            .legend_at(SeriesLabelPosition::LowerRight);
+        let accuracy = train_val_chart(history, "Accuracy", "accuracy", &history.accuracy, &history.val_accuracy);
         charts.push(accuracy.to_html());
     }
     Html::row(charts)

@@ -14,7 +14,8 @@
 //! - charts: [`LineChart`], [`line_plot`]; [`BarChart`], [`bar_chart`], [`compare_bar_charts`];
 //! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
-//! - [`confusion_matrix`] and [`weight_images`].
+//! - [`confusion_matrix`] and [`weight_images`];
+//! - [`chapter_table`]: the book's and the Keras code's figures beside this run's.
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -23,6 +24,7 @@
 //! picture with a note, or an [`Html::error`] message in the cell.
 
 mod bars;
+mod chapter;
 mod chart;
 mod confusion;
 mod history;
@@ -32,6 +34,7 @@ mod pixels;
 mod weights;
 
 pub use bars::{bar_chart, compare_bar_charts, BarChart};
+pub use chapter::{chapter_table, ChapterModel};
 pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, FONT, PALETTE};
 pub use confusion::confusion_matrix;
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};

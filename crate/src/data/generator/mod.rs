@@ -59,6 +59,7 @@
 //! keeps the decoded pixels (cached, or streamed with prefetch) and `batch` assembles a batch
 //! from pixels (preprocessing, rescale, labels).
 
+mod arrays;
 mod batch;
 mod listing;
 mod store;
@@ -247,6 +248,8 @@ pub struct DirectoryIterator {
     class_mode: ClassMode,
     order: BatchOrder,
     store: Store,
+    /// The batch [`next_batch`](DirectoryIterator::next_batch) gives next.
+    cursor: usize,
 }
 
 impl fmt::Debug for DirectoryIterator {
@@ -301,6 +304,7 @@ impl DirectoryIterator {
             class_mode: options.class_mode,
             order,
             store,
+            cursor: 0,
         })
     }
 

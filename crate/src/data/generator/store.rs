@@ -149,5 +149,5 @@ fn probe_file(path: &Path) -> Result<(u32, u32), String> {
 
 /// Says on stderr that an image is skipped, and why.
 pub(super) fn report_skipped(path: &Path, reason: &str) {
-    eprintln!("Skipping {}: {reason}", path.display());
+    eprintln!("Skipping {}: {reason}", crate::data::shown_path(path));
 }
