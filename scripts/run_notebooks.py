@@ -12,6 +12,13 @@ can be any text, every stderr line is an error unless it is one of the crate's r
 printed under the notebook's result. With --update the executed notebooks replace the committed ones
 (outputs included); otherwise they are written to --out. --check-committed only checks that the
 committed notebooks have outputs and no error in them, without running anything.
+Both modes also check the notebooks' shape (see STYLE): no code cell over 10 lines, no line over
+100 characters, none of the loops and plumbing that belong in the crate, and no path of the machine
+that ran them in any output.
+
+The notebooks read the real snacks photos when `../shared/datasets/snacks` (beside the repository)
+is there and SNACKML_DATA is not set: the harness points them at it through SNACKML_DATA. On the
+real photos it also checks the chapter's numbers in the outputs (see CHAPTER_CHECKS).
 Ends with the line `N passed, N failed`.
 """
 import argparse, glob, json, os, re, sys, time
@@ -25,6 +32,88 @@ ROOT = os.path.dirname(HERE)
 # (a corrupt photo in a real folder) or a folder it cannot read. Add a pattern here when the crate
 # gets a new report; anything else on stderr fails the notebook.
 REPORTS = [re.compile(r"^Skipping .+: .+$")]
+
+
+# The shape of a notebook cell, as short as the chapter's (issue #10).
+MAX_CELL_LINES = 10
+MAX_LINE_CHARS = 100
+# What a cell would need a loop or plumbing for belongs in the crate.
+FORBIDDEN = {"read_dir": r"\bread_dir\b", "fold": r"\.fold\(", "concatenate": r"\bconcatenate\b",
+             "into_dimensionality": r"\binto_dimensionality\b", "expect": r"\.expect\("}
+# Paths of a machine: the repository's own, the home folder, and the usual roots.
+MACHINE_PATHS = [re.escape(ROOT), re.escape(os.path.expanduser("~")),
+                 r"(?<![\w.])/(?:work|home|root|tmp|Users|var/folders)/"]
+
+SHARED_SNACKS = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "snacks")
+
+
+def style_problems(nb):
+    """Cells longer than the limits, plumbing, and machine paths in outputs."""
+    found = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        src = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "code":
+            lines = src.splitlines()
+            if len(lines) > MAX_CELL_LINES:
+                found.append(f"cell {i}: {len(lines)} lines (at most {MAX_CELL_LINES})")
+            for n, line in enumerate(lines, 1):
+                if len(line) > MAX_LINE_CHARS:
+                    found.append(f"cell {i}, line {n}: {len(line)} characters (at most {MAX_LINE_CHARS})")
+            for word, pattern in FORBIDDEN.items():
+                if re.search(pattern, src):
+                    found.append(f"cell {i}: uses {word} (what a cell needs it for belongs in the crate)")
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + list(out.get("data", {}).values())
+            text = "".join("".join(t) if isinstance(t, list) else str(t) for t in texts)
+            for pattern in MACHINE_PATHS:
+                m = re.search(pattern, text)
+                if m:
+                    found.append(f"cell {i}: output shows a machine path: …{text[max(0, m.start() - 30):m.end() + 30]}…")
+                    break
+    return found
+
+
+def outputs_text(nb):
+    """Every text output of the notebook, in order, as one string."""
+    parts = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")) if "text" in out else "".join(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+LN20 = 2.995732
+# On the real photos, seeded: the chapter's numbers, read from the outputs (issue #10). Each check is
+# (regular expression with one number group, what the number must satisfy, the description).
+CHAPTER_CHECKS = {
+    "04-training-logistic-regression.ipynb": [
+        (r"untrained: test loss (\d+\.\d+)", lambda v: abs(v - LN20) <= 0.35, "untrained loss within 0.35 of ln 20"),
+        (r"untrained: test loss \d+\.\d+, accuracy (\d+\.\d+)", lambda v: abs(v - 0.05) <= 0.03,
+         "untrained accuracy within 0.03 of 0.05"),
+        (r"after 5 epochs: test loss \d+\.\d+, test accuracy (\d+\.\d+)", lambda v: 0.09 <= v <= 0.16,
+         "logistic regression's test accuracy after 5 epochs in [0.09, 0.16]"),
+    ],
+    "05-your-first-neural-network.ipynb": [
+        (r"untrained: test loss (\d+\.\d+)", lambda v: abs(v - LN20) <= 0.35, "untrained loss within 0.35 of ln 20"),
+        (r"after 3 epochs: test loss \d+\.\d+, test accuracy (\d+\.\d+)", lambda v: 0.10 <= v <= 0.19,
+         "the 500-unit network's test accuracy after 3 epochs in [0.10, 0.19]"),
+    ],
+}
+
+
+def chapter_problems(name, nb):
+    """The chapter's numbers on the real photos, or what is missing or out of range."""
+    found = []
+    text = outputs_text(nb)
+    for pattern, ok, what in CHAPTER_CHECKS.get(os.path.basename(name), []):
+        m = re.search(pattern, text)
+        if not m:
+            found.append(f"chapter check: no output matches {pattern!r} ({what})")
+        elif not ok(float(m.group(1))):
+            found.append(f"chapter check failed: {what}: got {m.group(1)}")
+        else:
+            print(f"    chapter check: {what}: {m.group(1)}")
+    return found
 
 
 def is_report(line):
@@ -111,6 +200,14 @@ def main():
     ap.add_argument("--timings", action="store_true", help="print every cell's time and the running total")
     a = ap.parse_args()
     paths = a.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
+    real = False
+    if not a.check_committed:
+        if not os.environ.get("SNACKML_DATA") and os.path.isdir(SHARED_SNACKS):
+            os.environ["SNACKML_DATA"] = SHARED_SNACKS
+        data = os.environ.get("SNACKML_DATA", "")
+        real = bool(data) and os.path.realpath(data) == os.path.realpath(SHARED_SNACKS)
+        print("data: " + ("the real snacks photos (../shared/datasets/snacks)" if real else
+                          f"SNACKML_DATA={data}" if data else "the repository's data/ (the stand-in unless downloaded)"))
     if not paths:
         print("no notebooks found")
         print("0 passed, 1 failed")
@@ -121,14 +218,14 @@ def main():
         if a.check_committed:
             with open(path) as f:
                 nb = json.load(f)
-            found = problems(nb)
+            found = problems(nb) + style_problems(nb)
             seconds = 0.0
         else:
             import nbformat
 
             print(f"running {name} ...", flush=True)
             nb, seconds = run(path, a.timeout)
-            found = problems(nb)
+            found = problems(nb) + style_problems(nb) + (chapter_problems(name, nb) if real else [])
             slow = sorted(((cell_seconds(c) or 0.0, i) for i, c in enumerate(nb.cells)), reverse=True)[:3]
             print("  slowest cells: " + ", ".join(f"#{i} {s:.1f}s" for s, i in slow), flush=True)
             if a.timings:

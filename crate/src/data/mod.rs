@@ -5,20 +5,25 @@
 //! - [`image`]: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`;
 //! - [`generator`]: `ImageDataGenerator` and `flow_from_directory`;
 //! - [`shown_path`] (paths as a committed notebook may show them) and [`class_images`];
+//! - [`credits`]: where the photos come from, and who took each one;
+//! - [`scramble_pixels`]: the photos with their pixel positions shuffled (what Flatten loses);
 //! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in),
 //!   the class names and the marker of a complete dataset;
 //! - `synth` (feature `synth`): drawing the synthetic 20-class snacks-style dataset;
 //! - `download` (feature `download`): fetching the real snacks dataset.
 
+pub mod credits;
 pub mod datasets;
 #[cfg(feature = "download")]
 pub mod download;
 pub mod generator;
 pub mod image;
 mod paths;
+mod scramble;
 pub mod sequence;
 #[cfg(feature = "synth")]
 pub mod synth;
 
 pub use paths::{class_images, shown_path};
+pub use scramble::scramble_pixels;
 pub use sequence::{ArrayData, Batch, BatchOrder, Labels, Sequence};
