@@ -192,6 +192,13 @@ impl Sequential {
         Ok((r.loss, r.accuracy))
     }
 
+    /// Loss and accuracy on one batch in inference mode, no step taken (Keras's `test_on_batch`):
+    /// the loss is the mean of the batch's per-sample losses.
+    pub fn test_on_batch(&mut self, x: &Tensor, y: &Array2<f32>) -> Result<(f32, f32)> {
+        let r = self.test_step(x.clone(), y)?;
+        Ok((r.loss, r.accuracy))
+    }
+
     /// Loss and accuracy over a whole sequence, averaged over samples (Keras's `evaluate`), at
     /// the model's default verbosity.
     pub fn evaluate(&mut self, data: &mut dyn Sequence) -> Result<(f32, f32)> {
