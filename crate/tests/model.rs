@@ -447,3 +447,46 @@ fn saving_over_a_file_is_atomic() {
     assert_eq!(names, ["model.snackml"], "leftover files after saving");
     assert_eq!(Sequential::load(&path).unwrap().predict(&x).unwrap(), m.predict(&x).unwrap());
 }
+
+/// Training in the background, stopped from elsewhere: the model comes back with the weights of
+/// the last finished epoch (its validation loss is the last one recorded) and evaluates.
+#[test]
+fn a_background_fit_stops_and_keeps_the_last_finished_epoch() {
+    let mut rng = snackml::seeded_rng(4);
+    let x = Tensor::from_shape_simple_fn(vec![256, 8, 8, 3], || rng.random::<f32>());
+    let y = ndarray::Array2::from_shape_fn((256, 4), |(i, j)| if j == i % 4 { 1.0 } else { 0.0 });
+    let mut model = Sequential::with_seed(9);
+    model.add(Flatten::with_input_shape(&[8, 8, 3])).unwrap();
+    model.add(Dense::new(32).activation(Activation::Relu)).unwrap();
+    model.add(Dense::new(4).activation(Activation::Softmax)).unwrap();
+    model.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy]).unwrap();
+    let train = ArrayData::new(x.clone(), Some(y.clone()), 32).unwrap().shuffle(1);
+    let val = ArrayData::new(x, Some(y), 64).unwrap();
+    let job = model.fit_in_background(train, Some(val), 100_000).unwrap();
+    job.wait_for_epochs(3);
+    assert!(!job.is_finished());
+    assert!(job.history().len() >= 3);
+    assert!(job.to_html().as_str().contains("training in the background"));
+    let mut done = job.stop().unwrap();
+    done.outcome.as_ref().unwrap();
+    let epochs = done.history.len();
+    assert!((3..100_000).contains(&epochs), "{epochs} epochs");
+    let last = *done.history.val_loss.last().unwrap();
+    let mut val = done.validation.take().unwrap();
+    let (now, _) = done.model.evaluate_with(&mut val, Verbose::Silent).unwrap();
+    assert!((now - last).abs() < 1e-6, "evaluates to {now}, the last finished epoch had {last}");
+    // And it trains on from there.
+    let more = done.model.fit_with(&mut done.train, None, FitOptions::epochs(1).verbose(Verbose::Silent)).unwrap();
+    assert_eq!(more.len(), 1);
+}
+
+/// A model that is not compiled cannot start in the background, and says why.
+#[test]
+fn a_background_fit_needs_a_compiled_model() {
+    let mut model = Sequential::with_seed(1);
+    model.add(Flatten::with_input_shape(&[2, 2, 3])).unwrap();
+    model.add(Dense::new(2)).unwrap();
+    let data = ArrayData::new(Tensor::zeros(vec![4, 2, 2, 3]), None, 2).unwrap();
+    let err = model.fit_in_background(data, None::<ArrayData>, 1).err().unwrap().to_string();
+    assert!(err.contains("compile"), "{err}");
+}

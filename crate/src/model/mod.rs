@@ -18,6 +18,7 @@
 //! prediction ([`step`](self)), the epoch loop under `fit`, `evaluate` and `predict`, the summary
 //! table, saving and loading, and the chapter's sanity checks.
 
+pub mod background;
 mod checks;
 mod fit;
 mod node;
@@ -26,6 +27,7 @@ mod step;
 mod summary;
 
 pub use crate::callbacks::{History, Verbose};
+pub use background::{Trained, Training};
 pub use checks::{initial_loss_check, LossCheck};
 pub use fit::FitOptions;
 pub use node::NamedLayer;
