@@ -104,7 +104,10 @@ impl fmt::Display for SnacksLocation {
                 f,
                 "Using the synthetic snacks stand-in at {path}{counts}: run `snackml download-snacks` for the real photos."
             ),
-            DatasetKind::FromEnv => write!(f, "Using the dataset at {path} (from {DATA_ENV})."),
+            DatasetKind::FromEnv if self.is_real_snacks() => {
+                write!(f, "Using the snacks photos at {path}{counts}, from {DATA_ENV}.")
+            }
+            DatasetKind::FromEnv => write!(f, "Using the dataset at {path}{counts}, from {DATA_ENV}."),
         }
     }
 }
