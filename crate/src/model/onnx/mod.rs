@@ -2,13 +2,13 @@
 //! OpenCV, Netron and the other ONNX tools run or show without Rust.
 //!
 //! ```text
-//! input    (N, H, W, 3) float32            N is dynamic (the dimension named "N")
-//!   │ Flatten(axis = 1)                    (N, H·W·3)     NHWC order, as the crate's Flatten
-//!   │ Gemm(x, dense/kernel, dense/bias)    (N, 500)       z = x·W₁ + b₁, W₁ (H·W·3, 500)
-//!   │ Relu                                 (N, 500)       h = max(0, z)
-//!   │ Gemm(h, dense_1/kernel, dense_1/bias) (N, 20)       z = h·W₂ + b₂, W₂ (500, 20)
-//!   │ Softmax(axis = -1)                   (N, 20)        pⱼ = e^(zⱼ) / Σₖ e^(zₖ), each row
-//! output   (N, K) float32                  K classes: the probabilities `predict` gives
+//! input    (N, H, W, 3) float32                  N is dynamic (the dimension named "N")
+//!   │ Flatten(axis = 1)                          (N, H·W·3)   NHWC order, as the crate's Flatten
+//!   │ Gemm(x, dense/kernel, dense/bias)          (N, 500)     z = x·W₁ + b₁, W₁ (H·W·3, 500)
+//!   │ Relu                                       (N, 500)     h = max(0, z)
+//!   │ Gemm(h, dense_1/kernel, dense_1/bias)      (N, 20)      z = h·W₂ + b₂, W₂ (500, 20)
+//!   │ Softmax(axis = -1)                         (N, 20)      pⱼ = e^(zⱼ) / Σₖ e^(zₖ), each row
+//! output   (N, K) float32                        K classes: the probabilities `predict` gives
 //! ```
 //!
 //! That is the chapter's 500-unit network; logistic regression is the same without the first
@@ -17,7 +17,7 @@
 //! `Identity` for linear) and `Dropout` (an `Identity`: ONNX runs inference, where Dropout does
 //! nothing). The weights are initializers named as in the safetensors file (`dense/kernel`,
 //! Keras's orientation `(inputs, units)`), float32. The file targets ONNX opset 17 (IR version
-//! 8), which onnxruntime 1.12 and later run.
+//! 8, ONNX 1.12's): onnx 1.23's checker and onnxruntime 1.32 accept it (scripts/test_python_interop.py).
 //!
 //! The graph's input is `input` with the model's input shape after the batch dimension, its
 //! output `output`; the model's name is the graph's name. The metadata (`metadata_props`)
