@@ -2,6 +2,7 @@
 # Command 2: set up what is missing, then run every test:
 #   0. cargo fmt --check and clippy with warnings as errors
 #   1. cargo test (unit, integration and doc tests, all features)
+#   1b. the saved files read from Python: safetensors with numpy, ONNX with onnxruntime and onnx.checker
 #   2. the fuzz targets build (scripts/fuzz-build.sh)
 #   3. every notebook executed headless with the real evcxr kernel, failing on any error, or on stderr
 #      other than the crate's own reports
@@ -29,6 +30,9 @@ else say "no clippy: skipped"; status=1; fi
 
 say "cargo test"
 cargo test --workspace --all-features || status=1
+
+say "Saved models outside Rust: safetensors in numpy, ONNX in onnxruntime (scripts/test_python_interop.py)"
+python scripts/test_python_interop.py || status=1
 
 say "Building the fuzz targets (running them is by hand: docs/reliability.md)"
 bash scripts/fuzz-build.sh || status=1

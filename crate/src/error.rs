@@ -33,6 +33,9 @@ pub enum Error {
     /// A saved model or weights file that is damaged, from another version or another architecture.
     #[error("cannot load model file {path}: {message}")]
     ModelFile { path: PathBuf, message: String },
+    /// Something this version does not do, such as exporting a layer ONNX export does not cover.
+    #[error("not supported: {0}")]
+    Unsupported(String),
     /// A download that failed.
     #[error("download failed: {0}")]
     Download(String),

@@ -16,12 +16,15 @@
 //!
 //! The files of this module: the model and its layers (here), one step of training, testing or
 //! prediction ([`step`](self)), the epoch loop under `fit`, `evaluate` and `predict`, the summary
-//! table, saving and loading, and the chapter's sanity checks.
+//! table, saving and loading, and the chapter's sanity checks; with the feature `onnx`, the
+//! export to an ONNX file (the module `onnx`).
 
 pub mod background;
 mod checks;
 mod fit;
 mod node;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod save;
 mod step;
 mod summary;
@@ -31,6 +34,8 @@ pub use background::{Trained, Training};
 pub use checks::{initial_loss_check, LossCheck};
 pub use fit::FitOptions;
 pub use node::NamedLayer;
+#[cfg(feature = "onnx")]
+pub use onnx::OnnxOptions;
 pub use save::FORMAT_VERSION;
 pub use summary::Summary;
 

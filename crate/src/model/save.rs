@@ -139,14 +139,12 @@ impl Sequential {
 
     /// Saves architecture and weights to `path` (atomically: a crash leaves the old file or the new one).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        crate::fsutil::atomic_write(path, &self.to_bytes(Kind::Model)?).map_err(|e| Error::path(path, e))
+        write_atomically(path.as_ref(), &self.to_bytes(Kind::Model)?)
     }
 
     /// Saves the weights alone (atomically), with the configuration they fit.
     pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        crate::fsutil::atomic_write(path, &self.to_bytes(Kind::Weights)?).map_err(|e| Error::path(path, e))
+        write_atomically(path.as_ref(), &self.to_bytes(Kind::Weights)?)
     }
 
     /// Loads a model saved with [`Sequential::save`]. The model comes back uncompiled, as in
@@ -181,6 +179,11 @@ impl Sequential {
     pub fn from_bytes(bytes: &[u8]) -> Result<Sequential> {
         model_from_bytes(bytes).map_err(|m| Error::ModelFile { path: "(bytes in memory)".into(), message: m })
     }
+}
+
+/// Writes a saved file's bytes to `path` atomically (a crash leaves the old file or the new one).
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::fsutil::atomic_write(path, bytes).map_err(|e| Error::path(path, e))
 }
 
 /// A parsed file: what it holds, its configuration and its weights in order.
