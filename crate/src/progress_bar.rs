@@ -15,6 +15,9 @@
 //! Training draws it through [`ProgbarLogger`](crate::callbacks::ProgbarLogger), downloads
 //! through the downloader.
 
+// What only downloads use (stderr, tenths, byte counts) is unused in a build without them.
+#![cfg_attr(not(feature = "download"), allow(dead_code))]
+
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
