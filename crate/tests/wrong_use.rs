@@ -482,3 +482,17 @@ fn a_model_changed_after_fit_gets_a_clear_error_or_fresh_state() {
     let (loss, _) = m.train_on_batch(&x(4), &y).unwrap();
     assert!(loss.is_finite());
 }
+
+/// Resizing to a zero side gives an empty image with either filter, never a panic.
+#[test]
+fn resizing_to_a_zero_side_gives_an_empty_image() {
+    use snackml::data::image::resize;
+    let img = image::RgbImage::from_pixel(7, 5, image::Rgb([10, 20, 30]));
+    for filter in [ResizeFilter::Nearest, ResizeFilter::Triangle] {
+        for (h, w) in [(0, 4), (4, 0), (0, 0)] {
+            let out = resize(img.clone(), h, w, filter);
+            assert_eq!(out.dimensions(), (w, h), "{filter:?} to {h}×{w}");
+        }
+        assert_eq!(resize(image::RgbImage::new(0, 0), 3, 2, filter).dimensions(), (2, 3));
+    }
+}

@@ -166,12 +166,13 @@ pub(crate) fn decode_bytes(
 }
 
 /// Resizes to `height × width` (a no-op when the image already has that size; an empty image
-/// becomes a black one).
+/// becomes a black one, and a zero side gives an empty image).
 pub fn resize(img: RgbImage, height: u32, width: u32, filter: ResizeFilter) -> RgbImage {
     if img.dimensions() == (width, height) {
         return img;
     }
-    if img.width() == 0 || img.height() == 0 {
+    // An empty source or target has no pixels to compute (and a zero-length chunk would panic).
+    if img.width() == 0 || img.height() == 0 || width == 0 || height == 0 {
         return RgbImage::new(width, height);
     }
     match filter {
