@@ -47,9 +47,12 @@ MACHINE_PATHS = [re.escape(ROOT), re.escape(os.path.expanduser("~")),
 SHARED_SNACKS = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "snacks")
 
 
-def style_problems(nb):
-    """Cells longer than the limits, plumbing, and machine paths in outputs."""
+def style_problems(path, nb):
+    """Cells longer than the limits, plumbing, and machine paths in outputs: for the chapter's
+    notebooks (those in notebooks/), not for notebooks the tests write elsewhere."""
     found = []
+    if os.path.dirname(os.path.abspath(path)) != os.path.join(ROOT, "notebooks"):
+        return found
     for i, cell in enumerate(nb.get("cells", [])):
         src = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "code":
@@ -218,14 +221,14 @@ def main():
         if a.check_committed:
             with open(path) as f:
                 nb = json.load(f)
-            found = problems(nb) + style_problems(nb)
+            found = problems(nb) + style_problems(path, nb)
             seconds = 0.0
         else:
             import nbformat
 
             print(f"running {name} ...", flush=True)
             nb, seconds = run(path, a.timeout)
-            found = problems(nb) + style_problems(nb) + (chapter_problems(name, nb) if real else [])
+            found = problems(nb) + style_problems(path, nb) + (chapter_problems(name, nb) if real else [])
             slow = sorted(((cell_seconds(c) or 0.0, i) for i, c in enumerate(nb.cells)), reverse=True)[:3]
             print("  slowest cells: " + ", ".join(f"#{i} {s:.1f}s" for s, i in slow), flush=True)
             if a.timings:
