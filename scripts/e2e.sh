@@ -35,6 +35,13 @@ if [ "$(cat "$E2E/node_modules/.lock.sha256" 2>/dev/null)" != "$LOCK_SUM" ]; the
   echo "$LOCK_SUM" > "$E2E/node_modules/.lock.sha256"
 fi
 
+# The notebooks read the real snacks photos when they are beside the repository (as the headless run
+# does), unless SNACKML_DATA already names a dataset; JupyterLab passes the variable to every kernel.
+if [ -z "${SNACKML_DATA:-}" ] && [ -d "$ROOT/../shared/datasets/snacks" ]; then
+  export SNACKML_DATA="$(cd "$ROOT/../shared/datasets/snacks" && pwd)"
+  say "The notebooks read the real snacks photos (../shared/datasets/snacks)"
+fi
+
 # 3. JupyterLab from .venv on a free loopback port with a random token, its own settings and runtime
 #    folders: announcements and update checks off, autosave off, and any save refused and logged (the
 #    test edits a cell: the notebooks on disk are never written).
