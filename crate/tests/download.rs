@@ -455,6 +455,23 @@ fn a_server_that_never_answers_is_given_up_after_the_connect_timeout() {
 }
 
 #[test]
+fn a_server_that_takes_the_connection_and_never_answers_is_given_up_after_the_stall_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap(); // the kernel connects; nobody answers
+    let addr = listener.local_addr().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = DownloadOptions {
+        stall_timeout: Duration::from_millis(500),
+        ..unreachable_options(format!("http://{addr}/files"))
+    };
+    let started = Instant::now();
+    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
+    let took = started.elapsed();
+    assert_eq!(err, format!("download failed: no answer from {addr} within 0.5 s"));
+    assert!(took >= Duration::from_millis(450) && took < Duration::from_millis(1500), "{took:?}: retried?");
+    drop(listener);
+}
+
+#[test]
 fn a_stalled_transfer_ends_after_the_stall_timeout_and_is_resumed() {
     let body = archive("", PER_CLASS);
     let server =

@@ -213,8 +213,9 @@ fn check_out_folder(out: &Path) -> Result<()> {
 
 /// How one transfer attempt failed.
 enum Failure {
-    /// The server was never reached: connection refused, unknown host, no route, no answer within
-    /// the connect timeout. Not retried unless an earlier attempt of the same download reached it.
+    /// The server was never reached or never answered: connection refused, unknown host, no
+    /// route, nothing within the connect timeout (or, once connected, within the stall timeout).
+    /// Not retried unless an earlier attempt of the same download got an answer.
     Unreachable(String),
     /// Worth resuming (connection dropped or stalled, server error).
     Transient(String),
@@ -366,8 +367,9 @@ fn agent(options: &DownloadOptions) -> ureq::Agent {
         .into()
 }
 
-/// A failed request in one line that says why: an unreachable server, a stalled one, or another
-/// error (a malformed URL or a refused TLS certificate is not worth another try).
+/// A request that got no response, in one line that says why: an unreachable server (refused, no
+/// such host, no answer in time), a broken connection, or another error (a malformed URL or a
+/// refused TLS certificate is not worth another try).
 fn classify(url: &str, e: ureq::Error, options: &DownloadOptions) -> Failure {
     use ureq::Timeout;
     let host = host_of(url);
@@ -378,8 +380,9 @@ fn classify(url: &str, e: ureq::Error, options: &DownloadOptions) -> Failure {
         ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => {
             Failure::Unreachable(format!("no answer from {host} within {}", seconds(options.connect_timeout)))
         }
+        // Before any answer: the server took the connection and never answered.
         ureq::Error::Timeout(_) => {
-            Failure::Transient(format!("{host} stalled: no data for {}", seconds(options.stall_timeout)))
+            Failure::Unreachable(format!("no answer from {host} within {}", seconds(options.stall_timeout)))
         }
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused => no_route(&"connection refused"),
