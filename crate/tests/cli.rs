@@ -241,7 +241,8 @@ fn get_snacks_does_not_try_the_hub_when_told_not_to() {
     let hub = TcpListener::bind("127.0.0.1:0").unwrap();
     hub.set_nonblocking(true).unwrap();
     let url = format!("http://{}/hub", hub.local_addr().unwrap());
-    let cases: [(&[(&str, &str)], &[&str], &str); 3] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 3] = [
         (&[], &["--no-download"], "Not downloading the snacks photos (--no-download): using the synthetic stand-in"),
         (&[("SNACKML_NO_DOWNLOAD", "1")], &[], "Not downloading the snacks photos (SNACKML_NO_DOWNLOAD is set)"),
         (&[("SNACKML_DATA", synth.to_str().unwrap())], &[], "Using the dataset at "),
