@@ -605,6 +605,17 @@ mod tests {
     }
 
     #[test]
+    fn reasons_name_the_host_and_the_time() {
+        assert_eq!(host_of(SNACKS_BASE_URL), "huggingface.co");
+        assert_eq!(host_of("http://127.0.0.1:8080/files?x=1"), "127.0.0.1:8080");
+        assert_eq!(host_of("https://user:pw@mirror.example:443"), "mirror.example:443");
+        assert_eq!(
+            (seconds(Duration::from_secs(5)), seconds(Duration::from_millis(500))),
+            ("5 s".into(), "0.5 s".into())
+        );
+    }
+
+    #[test]
     fn images_are_found_under_any_prefix_and_junk_is_skipped() {
         let place = |p: &str| image_place(Path::new(p));
         assert_eq!(place("train/apple/a.jpg"), Some((0, "apple".into(), "a.jpg".into())));
