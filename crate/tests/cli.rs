@@ -202,9 +202,61 @@ fn download_snacks_uses_its_base_url_and_out_folder() {
     let out = snackml(&["download-snacks", "--out", out_dir.to_str().unwrap(), "--base-url", &base, "--retries", "0"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stderr(&out).contains("train/ has 1 class folders, expected 20"), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&format!("Fetching {base}/images.zip into")), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("Downloading {base}/images.zip (")), "{}", stdout(&out));
     assert!(server.join().unwrap().starts_with("GET /snacks/images.zip "));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "something was left behind");
+}
+
+/// `snackml get-snacks --data DIR` with the hub at `hub` (SNACKML_HUB_URL) and `env` set, the
+/// other variables of the data step removed: (exit code, stdout, stderr).
+fn get_snacks(data: &Path, hub: &str, env: &[(&str, &str)], extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_snackml"));
+    command.args(["get-snacks", "--data", data.to_str().unwrap()]).args(extra);
+    command.env_remove("SNACKML_DATA").env_remove("SNACKML_NO_DOWNLOAD").env("SNACKML_HUB_URL", hub);
+    let out = command.envs(env.iter().copied()).output().expect("cannot run snackml");
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
+/// The data step of scripts/start.sh without a hub: the stand-in, one line saying why, exit 0.
+#[test]
+fn get_snacks_falls_back_to_the_stand_in_saying_why_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(synth_small(&tmp.path().join("synth"), &[]).status.success());
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed again
+    let (code, out, err) = get_snacks(tmp.path(), &format!("http://127.0.0.1:{port}/hub"), &[], &[]);
+    assert_eq!((code, err.as_str()), (Some(0), ""), "{out}");
+    let why = format!("The snacks photos were not downloaded (no route to 127.0.0.1:{port}: connection refused)");
+    assert!(out.starts_with(&format!("{why}: using the synthetic stand-in at ")), "{out}");
+    assert!(out.ends_with(" (100 train, 40 val, 40 test images).\n") && out.lines().count() == 1, "{out}");
+    let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["synth"], "the download left something behind");
+}
+
+/// `--no-download`, SNACKML_NO_DOWNLOAD=1 and SNACKML_DATA keep the data step from the hub.
+#[test]
+fn get_snacks_does_not_try_the_hub_when_told_not_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let synth = tmp.path().join("synth");
+    assert!(synth_small(&synth, &[]).status.success());
+    let hub = TcpListener::bind("127.0.0.1:0").unwrap();
+    hub.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/hub", hub.local_addr().unwrap());
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 3] = [
+        (&[], &["--no-download"], "Not downloading the snacks photos (--no-download): using the synthetic stand-in"),
+        (&[("SNACKML_NO_DOWNLOAD", "1")], &[], "Not downloading the snacks photos (SNACKML_NO_DOWNLOAD is set)"),
+        (&[("SNACKML_DATA", synth.to_str().unwrap())], &[], "Using the dataset at "),
+    ];
+    for (env, extra, says) in cases {
+        let (code, out, err) = get_snacks(tmp.path(), &url, env, extra);
+        assert_eq!((code, out.lines().count()), (Some(0), 1), "{out}{err}");
+        assert!(out.starts_with(says), "{out}");
+        assert!(hub.accept().is_err(), "{env:?} {extra:?}: the hub was asked");
+    }
+    // "0" is not a yes: it tries (here a closed port, which refuses).
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (_, out, _) = get_snacks(tmp.path(), &format!("http://127.0.0.1:{port}"), &[("SNACKML_NO_DOWNLOAD", "0")], &[]);
+    assert!(out.starts_with("The snacks photos were not downloaded (no route to "), "{out}");
 }
 
 /// A zip with one image per split.

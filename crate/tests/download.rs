@@ -2,14 +2,18 @@
 //! partial file, a connection dropped midway, a server that ignores ranges, and archives that
 //! must be refused (corrupt, wrong counts) leaving nothing in place, and the hub's way of serving
 //! the file: a redirect to a signed URL on another host, in the archive layout of the real dataset.
+//! No server, a server that never answers and one that stalls midway end in seconds, saying why.
+//! Last, when the real photos are beside the repository (`../shared/datasets/snacks`), an archive
+//! of them in the hub's layout comes back file for file.
 
-use snackml::data::datasets::{read_marker, MARKER};
+use snackml::data::datasets::{read_marker, MARKER, REAL_SNACKS_COUNTS, SNACKS_CLASSES, SPLITS};
 use snackml::data::download::{
     download_snacks, partial_path, DownloadOptions, ProgressStyle, SNACKS_ARCHIVE, SNACKS_BASE_URL,
 };
+use snackml::data::generator::{FlowOptions, ImageDataGenerator};
 use std::io::{BufRead, BufReader, Cursor, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,10 +26,13 @@ const EXPECTED: [usize; 3] = [12, 6, 6];
 #[derive(Clone, Default)]
 struct Behaviour {
     /// The bytes served at `/files/snacks.zip`.
-    body: Vec<u8>,
+    body: Arc<Vec<u8>>,
     /// For this many requests, send the headers promising the whole body, then only this many
     /// body bytes, then close the connection.
     drop_after: Option<(usize, usize)>,
+    /// For this many requests, send the headers promising the whole body, then only this many
+    /// body bytes, then nothing more for 5 s while the connection stays open.
+    stall_after: Option<(usize, usize)>,
     /// Answer every request with the whole file (200), ignoring `Range`.
     ignore_range: bool,
     /// Answer every request with `302 Found` to this URL, as the hub does for a file kept on its CDN.
@@ -105,16 +112,18 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
         }
     }
     seen.lock().unwrap().push(Seen { path: path.clone(), range: range.clone() });
-    let (body, drop_now, ignore_range, redirect_to) = {
+    let (body, drop_now, stall_now, ignore_range, redirect_to) = {
         let mut b = behaviour.lock().unwrap();
-        let drop_now = match b.drop_after {
+        let once = |times_bytes: &mut Option<(usize, usize)>| match *times_bytes {
             Some((times, bytes)) if times > 0 => {
-                b.drop_after = Some((times - 1, bytes));
+                *times_bytes = Some((times - 1, bytes));
                 Some(bytes)
             }
             _ => None,
         };
-        (b.body.clone(), drop_now, b.ignore_range, b.redirect_to.clone())
+        let drop_now = once(&mut b.drop_after);
+        let stall_now = once(&mut b.stall_after);
+        (b.body.clone(), drop_now, stall_now, b.ignore_range, b.redirect_to.clone())
     };
     let mut out = stream;
     if let Some(location) = redirect_to {
@@ -146,12 +155,20 @@ fn handle(stream: TcpStream, behaviour: &Mutex<Behaviour>, seen: &Mutex<Vec<Seen
         None => (format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"), &body[..]),
     };
     out.write_all(head.as_bytes())?;
-    let slice = match drop_now {
+    let slice = match drop_now.or(stall_now) {
         Some(n) => &slice[..n.min(slice.len())],
         None => slice,
     };
     out.write_all(slice)?;
     out.flush()?;
+    if stall_now.is_some() {
+        // Silent, the connection open, while the server answers the next requests.
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(5));
+            drop(out);
+        });
+        return Ok(());
+    }
     out.shutdown(std::net::Shutdown::Both)
 }
 
@@ -199,6 +216,7 @@ fn options(server: &Server, retries: usize) -> DownloadOptions {
         expected_classes: CLASSES.len(),
         retries,
         progress: ProgressStyle::Silent,
+        ..DownloadOptions::default()
     }
 }
 
@@ -215,7 +233,8 @@ fn assert_complete(out: &Path) {
     let marker = read_marker(out).expect("no valid marker");
     assert_eq!(marker.counts, EXPECTED);
     assert_eq!(marker.classes, CLASSES.to_vec());
-    assert_eq!(listing(out), vec![MARKER, "test", "train", "val"]);
+    assert_eq!(listing(out), vec![MARKER, "credits.csv", "test", "train", "val"], "macOS extras were kept");
+    assert_eq!(std::fs::read(out.join("credits.csv")).unwrap(), b"image,credit\n");
     assert_eq!(listing(&out.join("train")), CLASSES.to_vec());
     assert_eq!(listing(&out.join("val/hot dog")), vec!["1000.jpg", "1001.jpg"]);
     assert_eq!(std::fs::read(out.join("test/ice cream/2001.jpg")).unwrap(), jpeg(2, 201));
@@ -224,7 +243,7 @@ fn assert_complete(out: &Path) {
 
 #[test]
 fn a_full_download_unpacks_verifies_and_is_not_repeated() {
-    let server = Server::start(Behaviour { body: archive("", PER_CLASS), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(archive("", PER_CLASS)), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     let summary = download_snacks(&out, &options(&server, 0)).unwrap();
@@ -243,7 +262,7 @@ fn a_full_download_unpacks_verifies_and_is_not_repeated() {
 
 #[test]
 fn images_are_found_below_a_folder_inside_the_archive() {
-    let server = Server::start(Behaviour { body: archive("images/", PER_CLASS), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(archive("images/", PER_CLASS)), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     download_snacks(&out, &options(&server, 0)).unwrap();
@@ -256,7 +275,7 @@ fn the_hub_redirect_to_its_cdn_is_followed_and_a_resume_keeps_its_range() {
     // on another host, where the bytes are.
     let hub_path = SNACKS_BASE_URL.strip_prefix("https://huggingface.co").expect("the hub's URL");
     let body = archive("data/", PER_CLASS);
-    let cdn = Server::start(Behaviour { body: body.clone(), ..Default::default() });
+    let cdn = Server::start(Behaviour { body: Arc::new(body.clone()), ..Default::default() });
     let signed = format!("{}/snacks.zip?X-Amz-Expires=3600&X-Amz-Signature=0123abcd", cdn.base_url);
     let hub = Server::start(Behaviour { redirect_to: Some(signed), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
@@ -280,7 +299,7 @@ fn the_hub_redirect_to_its_cdn_is_followed_and_a_resume_keeps_its_range() {
 #[test]
 fn a_partial_file_is_resumed_with_a_range_request() {
     let body = archive("", PER_CLASS);
-    let server = Server::start(Behaviour { body: body.clone(), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(body.clone()), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     std::fs::write(partial_path(&out), &body[..5000]).unwrap();
@@ -295,7 +314,8 @@ fn a_partial_file_is_resumed_with_a_range_request() {
 #[test]
 fn a_dropped_connection_leaves_no_dataset_and_a_retry_resumes() {
     let body = archive("", PER_CLASS);
-    let server = Server::start(Behaviour { body: body.clone(), drop_after: Some((1, 6000)), ..Default::default() });
+    let server =
+        Server::start(Behaviour { body: Arc::new(body.clone()), drop_after: Some((1, 6000)), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
@@ -313,7 +333,7 @@ fn a_dropped_connection_leaves_no_dataset_and_a_retry_resumes() {
 #[test]
 fn dropped_connections_are_resumed_automatically_with_retries() {
     let body = archive("", PER_CLASS);
-    let server = Server::start(Behaviour { body, drop_after: Some((2, 4000)), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(body), drop_after: Some((2, 4000)), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     download_snacks(&out, &options(&server, 2)).unwrap();
@@ -325,7 +345,7 @@ fn dropped_connections_are_resumed_automatically_with_retries() {
 #[test]
 fn a_server_that_ignores_ranges_is_downloaded_from_the_start() {
     let body = archive("", PER_CLASS);
-    let server = Server::start(Behaviour { body: body.clone(), ignore_range: true, ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(body.clone()), ignore_range: true, ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     std::fs::write(partial_path(&out), &body[..3000]).unwrap();
@@ -339,14 +359,14 @@ fn a_corrupt_archive_is_refused_and_leaves_nothing() {
     let mut body = archive("", PER_CLASS);
     let middle = body.len() / 2;
     body[middle..middle + 200].iter_mut().for_each(|b| *b ^= 0x5a); // damaged image data: CRC mismatch
-    let server = Server::start(Behaviour { body, ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(body), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
     assert!(err.contains("not a valid zip archive"), "{err}");
     assert_eq!(listing(tmp.path()), Vec::<String>::new(), "something was left behind");
 
-    server.set(|b| b.body = b"<html>not a zip at all</html>".to_vec());
+    server.set(|b| b.body = Arc::new(b"<html>not a zip at all</html>".to_vec()));
     let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
     assert!(err.contains("not a valid zip archive"), "{err}");
     assert_eq!(listing(tmp.path()), Vec::<String>::new());
@@ -354,7 +374,7 @@ fn a_corrupt_archive_is_refused_and_leaves_nothing() {
 
 #[test]
 fn wrong_counts_or_classes_are_refused_and_leave_nothing() {
-    let server = Server::start(Behaviour { body: archive("", [4, 2, 1]), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(archive("", [4, 2, 1])), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     let err = download_snacks(&out, &options(&server, 0)).unwrap_err().to_string();
@@ -370,7 +390,7 @@ fn wrong_counts_or_classes_are_refused_and_leave_nothing() {
 
 #[test]
 fn a_missing_file_is_an_error_and_a_foreign_folder_is_left_alone() {
-    let server = Server::start(Behaviour { body: archive("", PER_CLASS), ..Default::default() });
+    let server = Server::start(Behaviour { body: Arc::new(archive("", PER_CLASS)), ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snacks");
     let mut wrong = options(&server, 3);
@@ -388,18 +408,219 @@ fn a_missing_file_is_an_error_and_a_foreign_folder_is_left_alone() {
     assert_eq!(server.seen().len(), 1, "the server was asked although the folder is taken");
 }
 
+/// Options for a server at `base_url` that cannot be reached: three retries allowed, a 1 s
+/// connect timeout.
+fn unreachable_options(base_url: String) -> DownloadOptions {
+    DownloadOptions {
+        base_url,
+        retries: 3,
+        progress: ProgressStyle::Silent,
+        connect_timeout: Duration::from_secs(1),
+        ..DownloadOptions::default()
+    }
+}
+
 #[test]
-fn nothing_listening_is_an_error_not_a_hang() {
+fn nothing_listening_is_an_error_at_once_not_retried() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed again
     let tmp = tempfile::tempdir().unwrap();
+    let opts = unreachable_options(format!("http://127.0.0.1:{port}/files"));
+    let started = Instant::now();
+    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
+    assert_eq!(err, format!("download failed: no route to 127.0.0.1:{port}: connection refused"));
+    // Three retries would have slept 0.5 + 1 + 1.5 s.
+    assert!(started.elapsed() < Duration::from_millis(400), "retried: {:?}", started.elapsed());
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_after_the_connect_timeout() {
+    // A listener whose accept queue is full: the kernel drops new connections' SYNs, as a
+    // blackholed address does, so connecting hangs. std listens with a backlog of 128: fill it.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    while let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+        queued.push(stream);
+        assert!(queued.len() < 5000, "the accept queue does not fill");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = unreachable_options(format!("http://{addr}/files"));
+    let started = Instant::now();
+    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
+    let took = started.elapsed();
+    assert_eq!(err, format!("download failed: no answer from {addr} within 1 s"));
+    assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(2500), "{took:?}: retried?");
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_server_that_takes_the_connection_and_never_answers_is_given_up_after_the_stall_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap(); // the kernel connects; nobody answers
+    let addr = listener.local_addr().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
     let opts = DownloadOptions {
-        base_url: format!("http://127.0.0.1:{port}/files"),
+        stall_timeout: Duration::from_millis(500),
+        ..unreachable_options(format!("http://{addr}/files"))
+    };
+    let started = Instant::now();
+    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
+    let took = started.elapsed();
+    assert_eq!(err, format!("download failed: no answer from {addr} within 0.5 s"));
+    assert!(took >= Duration::from_millis(450) && took < Duration::from_millis(1500), "{took:?}: retried?");
+    drop(listener);
+}
+
+#[test]
+fn a_stalled_transfer_ends_after_the_stall_timeout_and_is_resumed() {
+    let body = archive("", PER_CLASS);
+    let server =
+        Server::start(Behaviour { body: Arc::new(body.clone()), stall_after: Some((1, 3000)), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let opts = DownloadOptions { stall_timeout: Duration::from_millis(500), ..options(&server, 0) };
+    let started = Instant::now();
+    let err = download_snacks(&out, &opts).unwrap_err().to_string();
+    let took = started.elapsed();
+    assert!(
+        err.starts_with(
+            "download failed: the download stalled after 3000 bytes: no data for 0.5 s; 3000 bytes are kept in "
+        ),
+        "{err}"
+    );
+    assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(std::fs::read(partial_path(&out)).unwrap(), &body[..3000]);
+
+    // With a retry, the same stall is resumed within one call.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    server.set(|b| b.stall_after = Some((1, 3000)));
+    let summary = download_snacks(&out, &DownloadOptions { retries: 1, ..opts }).unwrap();
+    assert_eq!((summary.resumed_from, summary.bytes_fetched), (0, body.len() as u64));
+    let ranges: Vec<Option<String>> = server.seen().into_iter().map(|s| s.range).collect();
+    assert_eq!(ranges, vec![None, None, Some("bytes=3000-".into())], "the first call's, then this one's two");
+    assert_complete(&out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real photos
+
+/// Every file under `dir`, by its path relative to `dir` with `/` between the parts, sorted.
+fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().components();
+                let rel: Vec<String> = rel.map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                found.push((rel.join("/"), path));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `images.zip` as the hub keeps it, made of the dataset's `files` (relative path, bytes): the
+/// dataset under `images/` with a folder entry for each folder, a `.DS_Store`, and the
+/// AppleDouble stub `__MACOSX/images/…/._NAME` a Mac's archiver adds for every file. Stored, not
+/// deflated (the photos are JPEGs already: the hub's archive barely shrinks either).
+fn hub_archive(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(130 << 20)));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut folders = std::collections::BTreeSet::new();
+    let mut apple_double = vec![0u8; 297];
+    apple_double[..8].copy_from_slice(&[0x00, 0x05, 0x16, 0x07, 0x00, 0x02, 0x00, 0x00]);
+    for (rel, bytes) in files {
+        let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let mut path = String::from("images/");
+        for part in folder.split('/').filter(|p| !p.is_empty()) {
+            path.push_str(part);
+            path.push('/');
+            if folders.insert(path.clone()) {
+                zip.add_directory(path.clone(), stored).unwrap();
+            }
+        }
+        zip.start_file(format!("images/{rel}"), stored).unwrap();
+        zip.write_all(bytes).unwrap();
+        let name = rel.rsplit('/').next().unwrap();
+        zip.start_file(format!("__MACOSX/{path}._{name}"), stored).unwrap();
+        zip.write_all(&apple_double).unwrap();
+    }
+    zip.start_file("images/.DS_Store", stored).unwrap();
+    zip.write_all(b"\0\0\0\x01Bud1").unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn the_real_photos_in_the_hubs_layout_come_back_file_for_file() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/snacks");
+    if !source.join("train").is_dir() {
+        println!("skipped: the real snacks photos are not at {}", source.display());
+        return;
+    }
+    let started = Instant::now();
+    // The dataset's own files: not ABOUT.md, the workplace's note about the folder.
+    let files: Vec<(String, Vec<u8>)> = files_under(&source)
+        .into_iter()
+        .filter(|(rel, _)| rel != "ABOUT.md")
+        .map(|(rel, path)| (rel, std::fs::read(path).unwrap()))
+        .collect();
+    let body = hub_archive(&files);
+    let built = started.elapsed();
+    // Cut once halfway: the real-size transfer is resumed with a Range request.
+    let half = body.len() / 2;
+    let server = Server::start(Behaviour { body: Arc::new(body), drop_after: Some((1, half)), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snacks");
+    let opts = DownloadOptions {
+        base_url: server.base_url.clone(),
+        archive: "snacks.zip".into(),
         retries: 1,
         progress: ProgressStyle::Silent,
         ..DownloadOptions::default()
     };
-    let started = Instant::now();
-    let err = download_snacks(&tmp.path().join("snacks"), &opts).unwrap_err().to_string();
-    assert!(err.contains("cannot fetch"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(20));
+    let summary = download_snacks(&out, &opts).unwrap();
+    let downloaded = started.elapsed();
+    assert_eq!((summary.counts, summary.classes), (REAL_SNACKS_COUNTS, 20));
+    let ranges: Vec<Option<String>> = server.seen().into_iter().map(|s| s.range).collect();
+    assert_eq!(ranges, vec![None, Some(format!("bytes={half}-"))]);
+    assert_eq!(listing(tmp.path()), vec!["snacks"], "the archive or a working folder was left behind");
+
+    // File for file: the same relative paths (and the marker), the same sizes, the same bytes.
+    let got: Vec<(String, PathBuf)> = files_under(&out).into_iter().filter(|(rel, _)| rel != MARKER).collect();
+    let want: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    assert_eq!(got.iter().map(|(rel, _)| rel.as_str()).collect::<Vec<_>>(), want);
+    for ((rel, path), (_, bytes)) in got.iter().zip(&files) {
+        let copy = std::fs::read(path).unwrap();
+        assert_eq!(copy.len(), bytes.len(), "{rel}: another size");
+        assert!(
+            copy == *bytes,
+            "{rel}: other bytes (crc32 {:08x}, the source's {:08x})",
+            crc32fast::hash(&copy),
+            crc32fast::hash(bytes)
+        );
+    }
+    assert!(read_marker(&out).is_some_and(|m| m.counts == REAL_SNACKS_COUNTS));
+
+    // And flow_from_directory reads every photo of every split.
+    for (split, n) in SPLITS.iter().zip(REAL_SNACKS_COUNTS) {
+        let options = FlowOptions::new().target_size(32, 32).shuffle(false).verbose(false);
+        let it = ImageDataGenerator::new().flow_from_directory(out.join(split), options).unwrap();
+        assert_eq!((it.samples(), it.num_classes()), (n, 20), "{split}");
+        assert!(it.class_indices().keys().eq(SNACKS_CLASSES.iter()), "{split}: {:?}", it.class_indices());
+    }
+    let size: usize = files.iter().map(|(_, b)| b.len()).sum();
+    println!(
+        "{} files, {:.1} MB: archive built in {:.1} s, downloaded and unpacked by {:.1} s, all read by {:.1} s",
+        files.len(),
+        size as f64 / 1e6,
+        built.as_secs_f64(),
+        downloaded.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
 }

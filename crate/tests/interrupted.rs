@@ -324,6 +324,7 @@ mod download {
             expected_classes: CLASSES.len(),
             retries: 0,
             progress: ProgressStyle::Silent,
+            ..DownloadOptions::default()
         }
     }
 

@@ -3,6 +3,7 @@
 //! ```text
 //! snackml synth [--out data/synth] [--seed 42]          draw the synthetic snacks stand-in
 //! snackml download-snacks [--out data/snacks]           fetch the real snacks photos (110 MB)
+//! snackml get-snacks [--data data] [--no-download]      the data step of scripts/start.sh: the photos, or the stand-in
 //! snackml train DATA_DIR --model logreg|mlp [--json]    the chapter's training run on any snacks-layout folder
 //! ```
 //!
@@ -12,8 +13,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use snackml::callbacks::Logs;
-use snackml::data::datasets::data_root;
-use snackml::data::download::{download_snacks, DownloadOptions, SNACKS_BASE_URL};
+use snackml::data::datasets::{data_root, locate_in, locate_snacks, read_marker, MarkerKind, DATA_ENV};
+use snackml::data::download::{download_disabled, download_snacks, hub_base_url, DownloadOptions, NO_DOWNLOAD_ENV};
 use snackml::data::generator::{ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
 use snackml::data::image::{normalize_pixels, ResizeFilter};
 use snackml::data::synth::{contact_sheet, write_synthetic_snacks, SynthOptions};
@@ -33,8 +34,14 @@ struct Cli {
 enum Command {
     /// Draw the synthetic snacks dataset (20 classes, train/val/test), the offline stand-in.
     Synth(SynthArgs),
-    /// Download the real snacks photos from the Hugging Face hub (Matthijs/snacks, CC BY 4.0).
+    /// Download the real snacks photos from the Hugging Face hub (Matthijs/snacks: photos from
+    /// Google Open Images, CC BY 2.0, each one's author and source in credits.csv).
     DownloadSnacks(DownloadArgs),
+    /// The data step of scripts/start.sh: download the real snacks photos when the hub answers,
+    /// else use the synthetic stand-in, saying why in one line. Nothing is fetched when
+    /// SNACKML_DATA is set or the photos are already there; SNACKML_NO_DOWNLOAD=1 (or
+    /// --no-download) skips the try; SNACKML_HUB_URL replaces the hub's URL.
+    GetSnacks(GetArgs),
     /// Train logistic regression or the 500-unit net on a snacks-layout folder, as the chapter does.
     Train(TrainArgs),
 }
@@ -69,12 +76,24 @@ struct DownloadArgs {
     /// The dataset folder [default: data/snacks in the repository].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The folder URL that holds images.zip.
-    #[arg(long, default_value = SNACKS_BASE_URL)]
-    base_url: String,
+    /// The folder URL that holds images.zip [default: $SNACKML_HUB_URL, else the hub's
+    /// https://huggingface.co/datasets/Matthijs/snacks/resolve/main].
+    #[arg(long)]
+    base_url: Option<String>,
     /// How many times a dropped transfer is resumed before giving up.
     #[arg(long, default_value_t = 3)]
     retries: usize,
+}
+
+#[derive(clap::Args)]
+struct GetArgs {
+    /// The data folder, where the photos go to snacks/ and the stand-in is in synth/
+    /// [default: data/ in the repository].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Use the synthetic stand-in without trying the hub (as SNACKML_NO_DOWNLOAD=1 does).
+    #[arg(long)]
+    no_download: bool,
 }
 
 #[derive(clap::Args)]
@@ -157,6 +176,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(args) => synth(args),
         Command::DownloadSnacks(args) => download(args),
+        Command::GetSnacks(args) => get_snacks(args),
         Command::Train(args) => train(args),
     };
     match result {
@@ -191,16 +211,64 @@ fn synth(args: SynthArgs) -> snackml::Result<()> {
     Ok(())
 }
 
+/// Who took the photos and under which licence, printed after a download.
+const CREDITS: &str = "The snacks photos: from Google Open Images, collected by Matthijs Hollemans for the book; \
+    licence CC BY 2.0, each photo's author and source URL in credits.csv.";
+
 /// `snackml download-snacks`.
 fn download(args: DownloadArgs) -> snackml::Result<()> {
     let out = match args.out {
         Some(out) => out,
         None => data_root()?.join("snacks"),
     };
-    let options = DownloadOptions { base_url: args.base_url, retries: args.retries, ..DownloadOptions::default() };
-    println!("Fetching {} into {}", options.url(), out.display());
+    let base_url = args.base_url.unwrap_or_else(hub_base_url);
+    let options = DownloadOptions { base_url, retries: args.retries, ..DownloadOptions::default() };
     println!("{}", download_snacks(&out, &options)?);
-    println!("The snacks photos: collected by Matthijs Hollemans from Google Open Images; licence CC BY 2.0 (each photo's author is in credits.csv).");
+    println!("{CREDITS}");
+    Ok(())
+}
+
+/// `snackml get-snacks`: the real photos when they are there or can be downloaded now, else the
+/// synthetic stand-in (drawn when missing), with one line that says which and why. A failed
+/// download is not an error: the stand-in is what the notebooks then use.
+fn get_snacks(args: GetArgs) -> snackml::Result<()> {
+    if std::env::var_os(DATA_ENV).is_some_and(|v| !v.is_empty()) {
+        println!("{} Nothing is downloaded.", locate_snacks()?);
+        return Ok(());
+    }
+    let data = match args.data {
+        Some(data) => data,
+        None => data_root()?,
+    };
+    let real = data.join("snacks");
+    let skipped = if args.no_download {
+        Some("--no-download".to_string())
+    } else {
+        download_disabled().then(|| format!("{NO_DOWNLOAD_ENV} is set"))
+    };
+    if read_marker(&real).is_some_and(|m| m.kind == MarkerKind::Real) {
+        println!("{}", locate_in(&data)?);
+        return Ok(());
+    }
+    let why = match skipped {
+        Some(why) => format!("Not downloading the snacks photos ({why})"),
+        None => {
+            let options = DownloadOptions { base_url: hub_base_url(), ..DownloadOptions::default() };
+            match download_snacks(&real, &options) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    println!("{CREDITS}");
+                    return Ok(());
+                }
+                Err(snackml::Error::Download(why)) => format!("The snacks photos were not downloaded ({why})"),
+                Err(e) => format!("The snacks photos were not downloaded ({e})"),
+            }
+        }
+    };
+    let location = locate_in(&data)?;
+    let counts = location.counts.map(|[a, b, c]| format!(" ({a} train, {b} val, {c} test images)"));
+    let at = snackml::data::shown_path(&location.path);
+    println!("{why}: using the synthetic stand-in at {at}{}.", counts.unwrap_or_default());
     Ok(())
 }
 

@@ -37,9 +37,16 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     Some(if out.as_os_str().is_empty() { PathBuf::from(".") } else { out })
 }
 
-/// A path with `/` between its parts, on every system.
+/// A path with `/` between its parts, on every system (`/tmp/x` stays `/tmp/x`).
 fn slashed(path: &Path) -> String {
-    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    let mut out = String::new();
+    for c in path.components() {
+        if !out.is_empty() && !out.ends_with(['/', '\\']) && c != Component::RootDir {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
 }
 
 /// The image files of one class folder, `split_dir/<class>/`, sorted by name as
@@ -78,6 +85,7 @@ mod tests {
         assert_eq!(relative_to(Path::new("/repo/notebooks"), base), Some(PathBuf::from(".")));
         assert_eq!(relative_to(Path::new("/other/x"), base), None, "nothing shared but the root");
         assert_eq!(slashed(Path::new("../data/snacks")), "../data/snacks");
+        assert_eq!(slashed(Path::new("/other/x")), "/other/x", "the root is not doubled");
     }
 
     #[test]
