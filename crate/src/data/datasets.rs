@@ -102,7 +102,7 @@ impl fmt::Display for SnacksLocation {
             DatasetKind::Real => write!(f, "Using the snacks photos at {path}{counts}."),
             DatasetKind::Synthetic => write!(
                 f,
-                "Using the synthetic snacks stand-in at {path}{counts}: run `snackml download-snacks` for the real photos."
+                "Using the synthetic snacks stand-in at {path}{counts}: run scripts/get_snacks.sh for the real photos."
             ),
             DatasetKind::FromEnv if self.is_real_snacks() => {
                 write!(f, "Using the snacks photos at {path}{counts}, from {DATA_ENV}.")
@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(
             loc.to_string(),
             "Using the synthetic snacks stand-in at data/synth (2000 train, 500 val, 500 test images): \
-             run `snackml download-snacks` for the real photos."
+             run scripts/get_snacks.sh for the real photos."
         );
     }
 
