@@ -4,11 +4,14 @@
 //!   [`ArrayData`] for arrays in memory;
 //! - [`image`]: `load_img`, `img_to_array`, `normalize_pixels`, `expand_dims`;
 //! - [`generator`]: `ImageDataGenerator` and `flow_from_directory`;
+//! - [`augment`]: the generator's random transformations (rotation, shifts, shear, zoom, flips,
+//!   channel shift, brightness), with Keras's units;
 //! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in),
 //!   the class names and the marker of a complete dataset;
 //! - `synth` (feature `synth`): drawing the synthetic 20-class snacks-style dataset;
 //! - `download` (feature `download`): fetching the real snacks dataset.
 
+pub mod augment;
 pub mod datasets;
 #[cfg(feature = "download")]
 pub mod download;

@@ -14,7 +14,8 @@
 //! - charts: [`LineChart`], [`line_plot`]; [`BarChart`], [`bar_chart`], [`compare_bar_charts`];
 //! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
-//! - [`confusion_matrix`] and [`weight_images`].
+//! - [`confusion_matrix`] and [`weight_images`];
+//! - augmentation: [`augmentation_preview`] (a photo and its random variants).
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -22,6 +23,7 @@
 //! Bad input (empty lists, NaN values, mismatched lengths) never panics: it gives an empty
 //! picture with a note, or an [`Html::error`] message in the cell.
 
+mod augment;
 mod bars;
 mod chart;
 mod confusion;
@@ -31,6 +33,7 @@ mod images;
 mod pixels;
 mod weights;
 
+pub use augment::augmentation_preview;
 pub use bars::{bar_chart, compare_bar_charts, BarChart};
 pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, FONT, PALETTE};
 pub use confusion::confusion_matrix;
