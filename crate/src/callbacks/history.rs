@@ -20,6 +20,12 @@ pub struct History {
     pub val_loss: Vec<f32>,
     /// Validation accuracy after each epoch.
     pub val_accuracy: Vec<f32>,
+    /// Training top-k accuracy of each epoch (empty unless compiled with that metric).
+    #[serde(default)]
+    pub top_k_categorical_accuracy: Vec<f32>,
+    /// Validation top-k accuracy after each epoch.
+    #[serde(default)]
+    pub val_top_k_categorical_accuracy: Vec<f32>,
     /// The loss of every training batch, in order (for plotting the noisy curve).
     pub batch_loss: Vec<f32>,
     /// Wall-clock seconds of each epoch, validation included.
@@ -35,6 +41,8 @@ impl History {
         self.accuracy.extend(&other.accuracy);
         self.val_loss.extend(&other.val_loss);
         self.val_accuracy.extend(&other.val_accuracy);
+        self.top_k_categorical_accuracy.extend(&other.top_k_categorical_accuracy);
+        self.val_top_k_categorical_accuracy.extend(&other.val_top_k_categorical_accuracy);
         self.batch_loss.extend(&other.batch_loss);
         self.seconds.extend(&other.seconds);
     }
@@ -101,6 +109,8 @@ impl Callback for Recorder {
         push(&mut h.accuracy, "accuracy");
         push(&mut h.val_loss, "val_loss");
         push(&mut h.val_accuracy, "val_accuracy");
+        push(&mut h.top_k_categorical_accuracy, "top_k_categorical_accuracy");
+        push(&mut h.val_top_k_categorical_accuracy, "val_top_k_categorical_accuracy");
         h.seconds.push(self.epoch_start.map_or(0.0, |t| t.elapsed().as_secs_f64()));
         Ok(())
     }

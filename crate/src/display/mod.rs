@@ -15,7 +15,8 @@
 //! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
 //! - [`confusion_matrix`] and [`weight_images`];
-//! - augmentation: [`augmentation_preview`] (a photo and its random variants).
+//! - augmentation: [`augmentation_preview`] (a photo and its random variants);
+//! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos.
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -30,6 +31,7 @@ mod confusion;
 mod history;
 mod html;
 mod images;
+mod mistakes;
 mod pixels;
 mod weights;
 
@@ -40,5 +42,6 @@ pub use confusion::confusion_matrix;
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};
 pub use html::{escape, Html};
 pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};
+pub use mistakes::{confident_mistakes, confused_pairs};
 pub use pixels::{img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE};
 pub use weights::weight_images;

@@ -231,6 +231,9 @@ impl Sequential {
     /// keeps the weights.
     pub fn compile(&mut self, loss: Loss, optimizer: impl Optimizer + 'static, metrics: &[Metric]) -> Result<()> {
         optimizer.validate()?;
+        if metrics.contains(&Metric::TopKCategoricalAccuracy { k: 0 }) {
+            return Err(Error::InvalidArgument("top_k_categorical_accuracy needs k ≥ 1".into()));
+        }
         self.compiled = Some(Compiled { loss, optimizer: Box::new(optimizer), metrics: metrics.to_vec() });
         Ok(())
     }
