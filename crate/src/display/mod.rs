@@ -16,7 +16,8 @@
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
 //! - [`confusion_matrix`] and [`weight_images`];
 //! - augmentation: [`augmentation_preview`] (a photo and its random variants);
-//! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos.
+//! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos;
+//! - a learning-rate sweep: [`plot_sweep`], and `LearningRateSweep::evcxr_display`.
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -33,6 +34,7 @@ mod html;
 mod images;
 mod mistakes;
 mod pixels;
+mod sweep;
 mod weights;
 
 pub use augment::augmentation_preview;
@@ -44,4 +46,5 @@ pub use html::{escape, Html};
 pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};
 pub use mistakes::{confident_mistakes, confused_pairs};
 pub use pixels::{img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE};
+pub use sweep::plot_sweep;
 pub use weights::weight_images;

@@ -16,7 +16,8 @@
 //!
 //! The files of this module: the model and its layers (here), one step of training, testing or
 //! prediction ([`step`](self)), the epoch loop under `fit`, `evaluate` and `predict`, the summary
-//! table, saving and loading, and the chapter's sanity checks.
+//! table, saving and loading, the chapter's sanity checks, and a learning-rate sweep
+//! ([`Sequential::learning_rate_sweep`]).
 
 mod checks;
 mod fit;
@@ -24,6 +25,7 @@ mod node;
 mod save;
 mod step;
 mod summary;
+mod sweep;
 
 pub use crate::callbacks::{History, Verbose};
 pub use checks::{initial_loss_check, LossCheck};
@@ -31,6 +33,7 @@ pub use fit::FitOptions;
 pub use node::NamedLayer;
 pub use save::FORMAT_VERSION;
 pub use summary::Summary;
+pub use sweep::{log_spaced, LearningRateSweep, SweepOptions, SweepParallelism, SweepRun};
 
 use crate::layers::{shape_string, Layer};
 use crate::losses::Loss;
