@@ -20,6 +20,12 @@ pub struct History {
     pub val_loss: Vec<f32>,
     /// Validation accuracy after each epoch.
     pub val_accuracy: Vec<f32>,
+    /// Training top-k accuracy of each epoch (empty unless compiled with that metric).
+    #[serde(default)]
+    pub top_k_categorical_accuracy: Vec<f32>,
+    /// Validation top-k accuracy after each epoch.
+    #[serde(default)]
+    pub val_top_k_categorical_accuracy: Vec<f32>,
     /// The loss of every training batch, in order (for plotting the noisy curve).
     pub batch_loss: Vec<f32>,
     /// Wall-clock seconds of each epoch, validation included.
@@ -35,6 +41,8 @@ impl History {
         self.accuracy.extend(&other.accuracy);
         self.val_loss.extend(&other.val_loss);
         self.val_accuracy.extend(&other.val_accuracy);
+        self.top_k_categorical_accuracy.extend(&other.top_k_categorical_accuracy);
+        self.val_top_k_categorical_accuracy.extend(&other.val_top_k_categorical_accuracy);
         self.batch_loss.extend(&other.batch_loss);
         self.seconds.extend(&other.seconds);
     }
@@ -47,6 +55,23 @@ impl History {
     /// True when no epoch was recorded.
     pub fn is_empty(&self) -> bool {
         self.epoch.is_empty()
+    }
+
+    /// Appends one finished epoch (`epoch` counted from 0, as the callbacks count) from its logs:
+    /// each column takes the value of its Keras name when the logs have it.
+    pub fn record(&mut self, epoch: usize, logs: &Logs, seconds: f64) {
+        self.epoch.push(epoch + 1);
+        for (column, name) in [
+            (&mut self.loss, "loss"),
+            (&mut self.accuracy, "accuracy"),
+            (&mut self.val_loss, "val_loss"),
+            (&mut self.val_accuracy, "val_accuracy"),
+            (&mut self.top_k_categorical_accuracy, "top_k_categorical_accuracy"),
+            (&mut self.val_top_k_categorical_accuracy, "val_top_k_categorical_accuracy"),
+        ] {
+            column.extend(logs.get(name));
+        }
+        self.seconds.push(seconds);
     }
 
     /// The chapter's advice, automated: a warning when the model is overfitting over the last
@@ -120,18 +145,8 @@ impl Callback for Recorder {
         Ok(())
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, _model: &mut Sequential) -> Result<()> {
-        let h = &mut self.history;
-        h.epoch.push(epoch + 1);
-        let push = |column: &mut Vec<f32>, name: &str| {
-            if let Some(v) = logs.get(name) {
-                column.push(v);
-            }
-        };
-        push(&mut h.loss, "loss");
-        push(&mut h.accuracy, "accuracy");
-        push(&mut h.val_loss, "val_loss");
-        push(&mut h.val_accuracy, "val_accuracy");
-        h.seconds.push(self.epoch_start.map_or(0.0, |t| t.elapsed().as_secs_f64()));
+        let seconds = self.epoch_start.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        self.history.record(epoch, logs, seconds);
         Ok(())
     }
 }

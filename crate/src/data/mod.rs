@@ -7,11 +7,14 @@
 //! - [`shown_path`] (paths as a committed notebook may show them) and [`class_images`];
 //! - [`credits`]: where the photos come from, and who took each one;
 //! - [`scramble_pixels`]: the photos with their pixel positions shuffled (what Flatten loses);
+//! - [`augment`]: the generator's random transformations (rotation, shifts, shear, zoom, flips,
+//!   channel shift, brightness), with Keras's units;
 //! - [`datasets`]: where the snacks photos are (the real download or the synthetic stand-in),
 //!   the class names and the marker of a complete dataset;
 //! - `synth` (feature `synth`): drawing the synthetic 20-class snacks-style dataset;
 //! - `download` (feature `download`): fetching the real snacks dataset.
 
+pub mod augment;
 pub mod credits;
 pub mod datasets;
 #[cfg(feature = "download")]

@@ -10,13 +10,10 @@ use std::fmt::Write;
 /// More classes than this would make an unreadable picture.
 const MAX_CLASSES: usize = 100;
 
-/// Counts of (true, predicted) pairs: `counts[t][p]`.
-fn count_pairs(y_true: &[usize], y_pred: &[usize], n: usize) -> Vec<Vec<usize>> {
-    let mut counts = vec![vec![0; n]; n];
-    for (&t, &p) in y_true.iter().zip(y_pred) {
-        counts[t][p] += 1;
-    }
-    counts
+/// Counts of (true, predicted) pairs: `counts[t][p]` ([`metrics::confusion_matrix`](crate::metrics::confusion_matrix)).
+fn count_pairs(y_true: &[usize], y_pred: &[usize], n: usize) -> Result<Vec<Vec<usize>>> {
+    let counts = crate::metrics::confusion_matrix(y_true, y_pred, n)?;
+    Ok(counts.rows().into_iter().map(|row| row.to_vec()).collect())
 }
 
 /// The fill colour for a cell at `fraction` (0..=1) of the largest count: white to dark blue.
@@ -146,11 +143,11 @@ fn class_count(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Re
 /// assert!(html.as_str().contains("accuracy 0.750"));
 /// ```
 pub fn confusion_matrix(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Html {
-    let n = match class_count(y_true, y_pred, class_names) {
-        Ok(n) => n,
-        Err(e) => return Html::error(&e.to_string()),
-    };
-    let counts = count_pairs(y_true, y_pred, n);
+    let (n, counts) =
+        match class_count(y_true, y_pred, class_names).and_then(|n| Ok((n, count_pairs(y_true, y_pred, n)?))) {
+            Ok(found) => found,
+            Err(e) => return Html::error(&e.to_string()),
+        };
     let correct: usize = (0..n).map(|i| counts[i][i]).sum();
     let title = if y_true.is_empty() {
         "Confusion matrix (no samples)".to_string()

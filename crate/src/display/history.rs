@@ -150,6 +150,8 @@ mod tests {
             accuracy: vec![0.3, 0.4, 0.5],
             val_loss: vec![2.1, 1.8, f32::INFINITY],
             val_accuracy: vec![0.25, 0.35, 0.4],
+            top_k_categorical_accuracy: vec![],
+            val_top_k_categorical_accuracy: vec![],
             batch_loss: vec![2.5, 2.0, f32::NAN, 1.5, 1.0],
             seconds: vec![1.0, 1.1, 1.2],
         }

@@ -16,6 +16,9 @@
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
 //! - [`confusion_matrix`] and [`weight_images`];
 //! - [`chapter_table`]: the book's and the Keras code's figures beside this run's.
+//! - augmentation: [`augmentation_preview`] (a photo and its random variants);
+//! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos;
+//! - a learning-rate sweep: [`plot_sweep`], and `LearningRateSweep::evcxr_display`.
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -23,6 +26,7 @@
 //! Bad input (empty lists, NaN values, mismatched lengths) never panics: it gives an empty
 //! picture with a note, or an [`Html::error`] message in the cell.
 
+mod augment;
 mod bars;
 mod chapter;
 mod chart;
@@ -30,9 +34,12 @@ mod confusion;
 mod history;
 mod html;
 mod images;
+mod mistakes;
 mod pixels;
+mod sweep;
 mod weights;
 
+pub use augment::augmentation_preview;
 pub use bars::{bar_chart, compare_bar_charts, BarChart};
 pub use chapter::{chapter_table, ChapterModel};
 pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, FONT, PALETTE};
@@ -40,5 +47,7 @@ pub use confusion::confusion_matrix;
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};
 pub use html::{escape, Html};
 pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};
+pub use mistakes::{confident_mistakes, confused_pairs};
 pub use pixels::{img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE};
+pub use sweep::plot_sweep;
 pub use weights::weight_images;

@@ -34,6 +34,7 @@ use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 /// What the training thread and the notebook share.
 #[derive(Default)]
@@ -74,22 +75,19 @@ pub struct Trained<T, V> {
 struct Watch {
     shared: Shared,
     stop: Arc<AtomicBool>,
+    epoch_start: Option<Instant>,
 }
 
 impl Callback for Watch {
+    fn on_epoch_begin(&mut self, _epoch: usize, _model: &mut Sequential) -> Result<()> {
+        self.epoch_start = Some(Instant::now());
+        Ok(())
+    }
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, model: &mut Sequential) -> Result<()> {
         let (lock, wake) = &*self.shared;
         if let Ok(mut p) = lock.lock() {
-            let h = &mut p.history;
-            h.epoch.push(epoch + 1);
-            for (column, name) in [
-                (&mut h.loss, "loss"),
-                (&mut h.accuracy, "accuracy"),
-                (&mut h.val_loss, "val_loss"),
-                (&mut h.val_accuracy, "val_accuracy"),
-            ] {
-                column.extend(logs.get(name));
-            }
+            let seconds = self.epoch_start.map_or(0.0, |t| t.elapsed().as_secs_f64());
+            p.history.record(epoch, logs, seconds);
         }
         wake.notify_all();
         if self.stop.load(Ordering::SeqCst) {
@@ -113,7 +111,7 @@ impl Sequential {
         }
         let shared: Shared = Arc::new((Mutex::new(Progress { epochs, ..Progress::default() }), Condvar::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let mut watch = Watch { shared: shared.clone(), stop: stop.clone() };
+        let mut watch = Watch { shared: shared.clone(), stop: stop.clone(), epoch_start: None };
         let thread_shared = shared.clone();
         let (mut model, mut train, mut validation) = (self, train, validation);
         let thread = std::thread::Builder::new()

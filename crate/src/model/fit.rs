@@ -48,17 +48,20 @@ impl<'a> FitOptions<'a> {
 struct Totals {
     loss: f64,
     correct: f64,
+    top_k: f64,
     samples: usize,
     with_accuracy: bool,
+    with_top_k: bool,
 }
 
 impl Totals {
-    fn new(with_accuracy: bool) -> Self {
-        Totals { with_accuracy, ..Totals::default() }
+    fn new(with_accuracy: bool, with_top_k: bool) -> Self {
+        Totals { with_accuracy, with_top_k, ..Totals::default() }
     }
     fn add(&mut self, r: StepLogs) {
         self.loss += r.loss as f64 * r.samples as f64;
         self.correct += r.accuracy as f64 * r.samples as f64;
+        self.top_k += r.top_k.unwrap_or(0.0) as f64 * r.samples as f64;
         self.samples += r.samples;
     }
     fn loss(&self) -> f32 {
@@ -73,12 +76,21 @@ impl Totals {
         if self.with_accuracy {
             logs.set(format!("{prefix}accuracy"), self.accuracy());
         }
+        if self.with_top_k {
+            let top_k = (self.top_k / self.samples.max(1) as f64) as f32;
+            logs.set(format!("{prefix}top_k_categorical_accuracy"), top_k);
+        }
     }
 }
 
 impl Sequential {
     fn reports_accuracy(&self) -> bool {
         self.compiled.as_ref().is_some_and(|c| c.metrics.contains(&Metric::Accuracy))
+    }
+
+    /// Empty running totals for this model's metrics.
+    fn totals(&self) -> Totals {
+        Totals::new(self.reports_accuracy(), self.top_k().is_some())
     }
 
     fn labels(&self, batch: &Batch) -> Result<Array2<f32>> {
@@ -102,7 +114,7 @@ impl Sequential {
 
     /// One pass of test steps over `data`, telling `callbacks` after each batch.
     fn test_epoch(&mut self, data: &mut dyn Sequence, callbacks: &mut CallbackList<'_>) -> Result<Totals> {
-        let mut totals = Totals::new(self.reports_accuracy());
+        let mut totals = self.totals();
         self.run_epoch(data, |model, i, batch| {
             let y = model.labels(&batch)?;
             let r = model.test_step(batch.x, &y)?;
@@ -152,11 +164,10 @@ impl Sequential {
 
         self.stop_training = false;
         callbacks.train_begin(&info, self)?;
-        let with_acc = self.reports_accuracy();
         let mut logs = Logs::new();
         for epoch in 0..options.epochs {
             callbacks.epoch_begin(epoch, self)?;
-            let mut totals = Totals::new(with_acc);
+            let mut totals = self.totals();
             self.run_epoch(train, |model, i, batch| {
                 let y = model.labels(&batch)?;
                 let r = model.train_step(batch.x, &y).map_err(|e| match e {

@@ -16,8 +16,9 @@
 //!
 //! The files of this module: the model and its layers (here), one step of training, testing or
 //! prediction ([`step`](self)), the epoch loop under `fit`, `evaluate` and `predict`, the summary
-//! table, saving and loading, and the chapter's sanity checks; with the feature `onnx`, the
-//! export to an ONNX file (the module `onnx`).
+//! table, saving and loading, the chapter's sanity checks, a learning-rate sweep
+//! ([`Sequential::learning_rate_sweep`]); with the feature `onnx`, the export to an ONNX file
+//! (the module `onnx`).
 
 pub mod background;
 mod checks;
@@ -28,6 +29,7 @@ pub mod onnx;
 mod save;
 mod step;
 mod summary;
+mod sweep;
 
 pub use crate::callbacks::{History, Verbose};
 pub use background::{Trained, Training};
@@ -38,6 +40,7 @@ pub use node::NamedLayer;
 pub use onnx::OnnxOptions;
 pub use save::FORMAT_VERSION;
 pub use summary::Summary;
+pub use sweep::{log_spaced, LearningRateSweep, SweepOptions, SweepParallelism, SweepRun};
 
 use crate::layers::{shape_string, Layer};
 use crate::losses::Loss;
@@ -238,6 +241,9 @@ impl Sequential {
     /// keeps the weights.
     pub fn compile(&mut self, loss: Loss, optimizer: impl Optimizer + 'static, metrics: &[Metric]) -> Result<()> {
         optimizer.validate()?;
+        if metrics.contains(&Metric::TopKCategoricalAccuracy { k: 0 }) {
+            return Err(Error::InvalidArgument("top_k_categorical_accuracy needs k ≥ 1".into()));
+        }
         self.compiled = Some(Compiled { loss, optimizer: Box::new(optimizer), metrics: metrics.to_vec() });
         Ok(())
     }

@@ -17,7 +17,7 @@ use super::Sequential;
 use crate::activations::Activation;
 use crate::layers::{Cache, Mode};
 use crate::losses::{categorical_crossentropy_from_logits, Loss};
-use crate::metrics::{binary_accuracy, categorical_accuracy};
+use crate::metrics::{binary_accuracy, categorical_accuracy, top_k_categorical_accuracy, Metric};
 use crate::optimizers::ParamRef;
 use crate::{Error, Result, Tensor};
 use ndarray::{Array2, Ix2};
@@ -29,6 +29,8 @@ pub(crate) struct StepLogs {
     pub loss: f32,
     /// Accuracy over the batch.
     pub accuracy: f32,
+    /// Top-k accuracy over the batch, when compiled with that metric.
+    pub top_k: Option<f32>,
     /// Number of samples.
     pub samples: usize,
 }
@@ -68,6 +70,14 @@ impl Sequential {
             };
         }
         Ok((h, tape))
+    }
+
+    /// The `k` of a top-k accuracy metric, if the model was compiled with one.
+    pub(crate) fn top_k(&self) -> Option<usize> {
+        self.compiled.as_ref()?.metrics.iter().find_map(|m| match m {
+            Metric::TopKCategoricalAccuracy { k } => Some(*k),
+            Metric::Accuracy => None,
+        })
     }
 
     /// The model's output as a matrix (batch, units).
@@ -115,7 +125,8 @@ impl Sequential {
             Loss::CategoricalCrossentropy => categorical_accuracy(y, &probs),
             Loss::BinaryCrossentropy => binary_accuracy(y, &probs),
         };
-        Ok((StepLogs { loss: mean, accuracy, samples: y.nrows() }, grad, tape))
+        let top_k = self.top_k().map(|k| top_k_categorical_accuracy(y, &probs, k));
+        Ok((StepLogs { loss: mean, accuracy, top_k, samples: y.nrows() }, grad, tape))
     }
 
     /// Loss and metrics of a batch in inference mode (Keras's `test_step`).

@@ -1,18 +1,23 @@
 //! Batch assembly: decoded pixels become the `(batch, H, W, 3)` input, image by image through the
-//! preprocessing function and `rescale` (Keras's order), with the labels of the class mode.
+//! augmentation, the preprocessing function and `rescale` (Keras's order), with the labels of the
+//! class mode.
 
 use super::super::sequence::{Batch, Labels};
 use super::{ClassMode, ImageDataGenerator};
 use crate::{Error, Result};
-use ndarray::{Array3, Array4, ArrayViewMut3, Axis};
+use ndarray::{Array4, ArrayViewMut3, Axis};
+use rand::SeedableRng;
 use rayon::prelude::*;
 
 /// The batch of images `pixels` (`H × W × 3` bytes each, `shape` = `[H, W, 3]`) whose classes
-/// are `labels`, out of `num_classes`.
+/// are `labels`, out of `num_classes`. With augmentation, `seeds` holds each image's seed
+/// (empty otherwise).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn assemble(
     transform: &ImageDataGenerator,
     shape: [usize; 3],
     pixels: &[&[u8]],
+    seeds: &[u64],
     labels: Vec<usize>,
     class_mode: ClassMode,
     num_classes: usize,
@@ -22,7 +27,8 @@ pub(super) fn assemble(
     x.axis_iter_mut(Axis(0))
         .into_par_iter()
         .zip(pixels.par_iter())
-        .try_for_each(|(out, px)| fill_image(transform, out, px))?;
+        .enumerate()
+        .try_for_each(|(i, (out, px))| fill_image(transform, out, px, seeds.get(i).copied()))?;
     let y = match class_mode {
         ClassMode::Categorical => Labels::OneHot(crate::math::one_hot(&labels, num_classes)?),
         ClassMode::Sparse => Labels::Sparse(labels),
@@ -31,12 +37,26 @@ pub(super) fn assemble(
     Ok(Batch { x: x.into_dyn(), y })
 }
 
-/// Writes one image into its slot of the batch: pixels, then preprocessing, then rescale.
-fn fill_image(transform: &ImageDataGenerator, mut out: ArrayViewMut3<f32>, pixels: &[u8]) -> Result<()> {
+/// Writes one image into its slot of the batch: pixels (augmented with a transformation drawn
+/// from `seed`, if given), then preprocessing, then rescale.
+fn fill_image(
+    transform: &ImageDataGenerator,
+    mut out: ArrayViewMut3<f32>,
+    pixels: &[u8],
+    seed: Option<u64>,
+) -> Result<()> {
     let as_float = |p: &u8| f32::from(*p);
+    if let Some(seed) = seed {
+        let (h, w, c) = out.dim();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let params = transform.augment.random_transform_params(h, w, &mut rng)?;
+        let slot = out.as_slice_mut().ok_or_else(|| Error::Shape("a batch slot is not contiguous".into()))?;
+        transform.augment.apply_into(pixels, [h, w, c], &params, slot)?;
+    } else {
+        out.iter_mut().zip(pixels.iter().map(as_float)).for_each(|(o, p)| *o = p);
+    }
     if let Some(f) = &transform.preprocessing {
-        let image = Array3::from_shape_vec(out.raw_dim(), pixels.iter().map(as_float).collect())
-            .map_err(|e| Error::Shape(format!("an image's pixels do not fill its shape: {e}")))?;
+        let image = out.to_owned();
         let processed = f(image);
         if processed.shape() != out.shape() {
             return Err(Error::Shape(format!(
@@ -46,8 +66,6 @@ fn fill_image(transform: &ImageDataGenerator, mut out: ArrayViewMut3<f32>, pixel
             )));
         }
         out.assign(&processed);
-    } else {
-        out.iter_mut().zip(pixels.iter().map(as_float)).for_each(|(o, p)| *o = p);
     }
     if let Some(factor) = transform.rescale {
         out.mapv_inplace(|v| v * factor);

@@ -7,7 +7,8 @@
 //! snacks/train/banana/001.png    classes       = [0, 0, 1]
 //! ```
 //!
-//! Each batch is `x = preprocessing_function(pixels) · rescale` image by image (Keras's order),
+//! Each batch is `x = preprocessing_function(augment(pixels)) · rescale` image by image (Keras's
+//! order; `augment` is the identity unless augmentation is set, see [`augment`](super::augment)),
 //! `y = one_hot(class)` for `ClassMode::Categorical`. An epoch has `ceil(N / batch_size)`
 //! batches, the last one partial; with `shuffle` the order is a new seeded permutation each epoch.
 //!
@@ -56,16 +57,43 @@
 //! This file holds the public API: [`ImageDataGenerator`], [`FlowOptions`] and the
 //! [`DirectoryIterator`] with its [`Sequence`] implementation. Beside it, one concern each:
 //! `listing` finds the class folders and image files (and [`check_same_classes`]), `store`
-//! keeps the decoded pixels (cached, or streamed with prefetch) and `batch` assembles a batch
-//! from pixels (preprocessing, rescale, labels).
+//! keeps the decoded pixels (cached, or streamed with prefetch), `batch` assembles a batch
+//! from pixels (augmentation, preprocessing, rescale, labels) and `augmentation` holds the
+//! generator's augmentation builders.
+//!
+//! ## Augmented
+//!
+//! With augmentation set (`rotation_range`, `width_shift_range`, …, on the generator of the
+//! training flow), each epoch transforms the cached pixels anew while the batch is assembled, in
+//! parallel image by image: epochs after the first still decode nothing.
+//!
+//! ```
+//! use snackml::data::generator::{FlowOptions, ImageDataGenerator};
+//! use snackml::data::Sequence;
+//! # fn main() -> snackml::Result<()> {
+//! # let dir = tempfile::tempdir()?;
+//! # std::fs::create_dir(dir.path().join("a"))?;
+//! # let img = image::RgbImage::from_fn(8, 8, |x, y| image::Rgb([(x * 30) as u8, (y * 30) as u8, 0]));
+//! # img.save(dir.path().join("a").join("0.png")).unwrap();
+//! let datagen = ImageDataGenerator::new().rotation_range(40.0).horizontal_flip(true);
+//! let options = FlowOptions::new().target_size(8, 8).seed(1).verbose(false);
+//! let mut train = datagen.flow_from_directory(dir.path(), options)?;
+//! let first = train.get(0)?.x;
+//! train.on_epoch_end();
+//! assert_ne!(train.get(0)?.x, first); // a new transformation each epoch
+//! # Ok(())
+//! # }
+//! ```
 
 mod arrays;
+mod augmentation;
 mod batch;
 mod listing;
 mod store;
 
 pub use listing::{check_same_classes, IMAGE_EXTENSIONS};
 
+use super::augment::{image_seed, Augmentation};
 use super::image::ResizeFilter;
 use super::sequence::{Batch, BatchOrder, Sequence};
 use crate::{Error, Result};
@@ -83,12 +111,14 @@ pub type PreprocessingFn = Arc<dyn Fn(Array3<f32>) -> Array3<f32> + Send + Sync>
 /// The default cache budget: 1 GiB of decoded pixels.
 pub const DEFAULT_CACHE_BUDGET: usize = 1 << 30;
 
-/// Makes batches of images from folders, with a preprocessing function (Keras's
-/// `ImageDataGenerator`; the augmentation options are not implemented).
+/// Makes batches of images from folders, with augmentation, a preprocessing function and a
+/// rescale factor (Keras's `ImageDataGenerator`; its `featurewise_*`, `samplewise_*` and ZCA
+/// options are not implemented).
 #[derive(Clone, Default)]
 pub struct ImageDataGenerator {
     preprocessing: Option<PreprocessingFn>,
     rescale: Option<f32>,
+    augment: Augmentation,
 }
 
 impl fmt::Debug for ImageDataGenerator {
@@ -96,6 +126,7 @@ impl fmt::Debug for ImageDataGenerator {
         f.debug_struct("ImageDataGenerator")
             .field("preprocessing_function", &self.preprocessing.as_ref().map(|_| "fn"))
             .field("rescale", &self.rescale)
+            .field("augmentation", &self.augment)
             .finish()
     }
 }
@@ -122,9 +153,11 @@ impl ImageDataGenerator {
     /// Reads `dir/<class>/<image>` (Keras's `flow_from_directory`) and prints
     /// `Found N images belonging to K classes.`
     ///
-    /// Errors when `dir` is missing, has no class subfolders or no readable image, and when the
-    /// batch size or a side of the target size is 0.
+    /// Errors when `dir` is missing, has no class subfolders or no readable image, when the
+    /// batch size or a side of the target size is 0, and when an augmentation setting is invalid
+    /// (see [`Augmentation::validate`]).
     pub fn flow_from_directory(&self, dir: impl AsRef<Path>, options: FlowOptions) -> Result<DirectoryIterator> {
+        self.augment.validate()?;
         DirectoryIterator::new(dir.as_ref(), options, self.clone())
     }
 }
@@ -250,6 +283,9 @@ pub struct DirectoryIterator {
     store: Store,
     /// The batch [`next_batch`](DirectoryIterator::next_batch) gives next.
     cursor: usize,
+    /// The seed of the augmentation draws, and the epochs finished so far.
+    augment_seed: u64,
+    epoch: u64,
 }
 
 impl fmt::Debug for DirectoryIterator {
@@ -292,8 +328,8 @@ impl DirectoryIterator {
         if options.verbose {
             println!("Found {} images belonging to {} classes.", classes.len(), class_indices.len());
         }
-        let seed = options.shuffle.then(|| options.seed.unwrap_or_else(rand::random));
-        let order = BatchOrder::new(kept.len(), options.batch_size, seed)?;
+        let seed = options.seed.unwrap_or_else(rand::random);
+        let order = BatchOrder::new(kept.len(), options.batch_size, options.shuffle.then_some(seed))?;
         Ok(DirectoryIterator {
             directory: dir.to_path_buf(),
             class_indices,
@@ -305,6 +341,8 @@ impl DirectoryIterator {
             order,
             store,
             cursor: 0,
+            augment_seed: seed,
+            epoch: 0,
         })
     }
 
@@ -353,10 +391,40 @@ impl DirectoryIterator {
         self.order.batch(index)
     }
 
+    /// The generator whose settings (augmentation, preprocessing, rescale) this flow applies.
+    pub fn generator(&self) -> &ImageDataGenerator {
+        &self.transform
+    }
+
+    /// Sample `index`'s decoded pixels, `(H, W, 3)` in `0..=255`, before any augmentation or
+    /// preprocessing (from the cache, or decoded now when streaming).
+    pub fn image(&self, index: usize) -> Result<Array3<f32>> {
+        if index >= self.samples() {
+            return Err(Error::InvalidArgument(format!(
+                "image {index} is out of range (the flow has {} images)",
+                self.samples()
+            )));
+        }
+        let bytes = match &self.store {
+            Store::Cached(cache) => cache[index].clone(),
+            Store::Streaming { .. } => {
+                self.images.decode_one(index).map_err(|e| Error::path(&self.images.paths[index], e))?
+            }
+        };
+        Array3::from_shape_vec(self.image_shape(), bytes.into_iter().map(f32::from).collect())
+            .map_err(|e| Error::Shape(e.to_string()))
+    }
+
     /// The batch of samples `ids` with pixels `pixels` (`H × W × 3` bytes each).
     fn assemble(&self, ids: &[usize], pixels: &[&[u8]]) -> Result<Batch> {
         let labels = ids.iter().map(|&i| self.classes[i]).collect();
-        batch::assemble(&self.transform, self.image_shape(), pixels, labels, self.class_mode, self.num_classes())
+        let seeds: Vec<u64> = if self.transform.augment.is_active() {
+            ids.iter().map(|&i| image_seed(self.augment_seed, self.epoch, i as u64)).collect()
+        } else {
+            Vec::new()
+        };
+        let shape = self.image_shape();
+        batch::assemble(&self.transform, shape, pixels, &seeds, labels, self.class_mode, self.num_classes())
     }
 }
 
@@ -380,6 +448,7 @@ impl Sequence for DirectoryIterator {
 
     fn on_epoch_end(&mut self) {
         self.order.on_epoch_end();
+        self.epoch += 1;
         // The new epoch's first batch; this replaces (and so discards) any prefetch of the old order.
         if !self.order.is_empty() {
             self.store.start_prefetch(&self.images, 0, self.order.batch(0));

@@ -135,6 +135,11 @@ impl ImageFiles {
         decode_bytes(&bytes, Some((self.height, self.width)), self.filter).map(|img| img.into_raw())
     }
 
+    /// Decodes image `index`.
+    pub(super) fn decode_one(&self, index: usize) -> Decoded {
+        self.decode(&self.paths[index])
+    }
+
     /// Decodes the images `ids` in parallel.
     fn decode_all(&self, ids: &[usize]) -> Vec<(usize, Decoded)> {
         ids.par_iter().map(|&i| (i, self.decode(&self.paths[i]))).collect()

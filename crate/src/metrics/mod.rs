@@ -12,6 +12,24 @@
 //! let p = array![[0.2f32, 0.8], [0.3, 0.7]];
 //! assert_eq!(categorical_accuracy(&y, &p), 0.5);
 //! ```
+//!
+//! **Top-k accuracy** ([`Metric::TopKCategoricalAccuracy`], Keras's
+//! `top_k_categorical_accuracy`) counts a prediction as right when the true class is among the
+//! `k` most probable ([`top_k`]).
+//!
+//! For studying a trained model's mistakes: the [`confusion_matrix`] and its
+//! [`most_confused_pairs`], scikit-learn's [`classification_report`] (precision, recall, F1 per
+//! class) and the [`most_confident_mistakes`].
+
+mod confusion;
+mod mistakes;
+mod report;
+pub mod top_k;
+
+pub use confusion::{confusion_matrix, most_confused_pairs, ConfusedPair};
+pub use mistakes::{most_confident_mistakes, Mistake};
+pub use report::{classification_report, ClassScores, ClassificationReport};
+pub use top_k::{in_top_k, top_k_categorical_accuracy};
 
 use crate::math::argmax_slice;
 use ndarray::Array2;
@@ -23,6 +41,32 @@ use serde::{Deserialize, Serialize};
 pub enum Metric {
     /// `"accuracy"`.
     Accuracy,
+    /// `"top_k_categorical_accuracy"`: the true class among the `k` most probable (logged under
+    /// that name, whatever `k`, as Keras does).
+    TopKCategoricalAccuracy {
+        /// How many of the most probable classes count (Keras's default is 5).
+        k: usize,
+    },
+}
+
+impl Metric {
+    /// Keras's `TopKCategoricalAccuracy()`: top-5 accuracy.
+    pub fn top_k_categorical_accuracy() -> Self {
+        Metric::TopKCategoricalAccuracy { k: 5 }
+    }
+
+    /// Top-`k` accuracy.
+    pub fn top_k(k: usize) -> Self {
+        Metric::TopKCategoricalAccuracy { k }
+    }
+
+    /// The name in the logs and the history (`"accuracy"`, `"top_k_categorical_accuracy"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::TopKCategoricalAccuracy { .. } => "top_k_categorical_accuracy",
+        }
+    }
 }
 
 /// The number of rows whose arg-max matches.

@@ -1,0 +1,152 @@
+//! A learning-rate sweep at a glance: validation loss and accuracy per epoch, one line per rate,
+//! and a table of each rate's best epoch.
+
+use super::chart::{LineChart, Series, SeriesLabelPosition};
+use super::html::{escape, Html};
+use crate::model::{LearningRateSweep, SweepRun};
+use plotters::style::RGBColor;
+
+/// Ten distinct colours (matplotlib's `tab10`), one per rate.
+const RATE_COLORS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A learning rate as `1.0e-3`.
+fn rate_label(rate: f32) -> String {
+    format!("{rate:.1e}")
+}
+
+/// One chart of `pick(run)` per epoch for every run.
+fn chart(sweep: &LearningRateSweep, title: &str, y_label: &str, pick: impl Fn(&SweepRun) -> &[f32]) -> LineChart {
+    let mut chart = LineChart::new(title).labels("epoch", y_label);
+    for (i, run) in sweep.runs.iter().enumerate() {
+        let ys = pick(run).to_vec();
+        let xs = (0..ys.len()).map(|e| run.history.epoch.get(e).map_or(e + 1, |&v| v) as f32).collect();
+        let markers = ys.len() <= 30;
+        let name = format!("lr {}", rate_label(run.learning_rate));
+        chart =
+            chart.styled_series(Series { name, xs, ys, color: RATE_COLORS[i % RATE_COLORS.len()], markers, width: 2 });
+    }
+    chart
+}
+
+/// The sweep's validation loss and accuracy per epoch (training ones when there was no
+/// validation data), one line per learning rate, and a table of each rate's best epoch (lowest
+/// loss), its loss and accuracy, and whether it diverged.
+pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
+    if sweep.runs.is_empty() {
+        return Html::text("(the sweep has no runs)");
+    }
+    let validated = sweep.runs.iter().any(|r| !r.history.val_loss.is_empty());
+    let (prefix, what) = if validated { ("Validation", "val_") } else { ("Training", "") };
+    let loss = chart(sweep, &format!("{prefix} loss"), &format!("{what}loss"), |r| {
+        if validated {
+            &r.history.val_loss
+        } else {
+            &r.history.loss
+        }
+    });
+    let accuracy = chart(sweep, &format!("{prefix} accuracy"), &format!("{what}accuracy"), |r| {
+        if validated {
+            &r.history.val_accuracy
+        } else {
+            &r.history.accuracy
+        }
+    })
+    .legend_at(SeriesLabelPosition::LowerRight);
+    let best = sweep.best().map(|r| r.learning_rate);
+    let rows: String = sweep
+        .runs
+        .iter()
+        .map(|run| {
+            let accuracies = if validated { &run.history.val_accuracy } else { &run.history.accuracy };
+            let (epoch, loss, acc) = match run.best_epoch() {
+                Some((e, l)) => {
+                    let i = run.history.epoch.iter().position(|&x| x == e).unwrap_or(e - 1);
+                    let acc = accuracies.get(i).map_or("–".to_string(), |a| format!("{a:.4}"));
+                    (e.to_string(), format!("{l:.4}"), acc)
+                }
+                None => ("–".into(), "–".into(), "–".into()),
+            };
+            let mark = if Some(run.learning_rate) == best { " ★" } else { "" };
+            let note = run.diverged.as_deref().map_or(String::new(), |d| format!("diverged: {}", escape(d)));
+            format!(
+                "<tr><td>{}{mark}</td><td>{epoch}</td><td>{loss}</td><td>{acc}</td><td>{note}</td></tr>",
+                rate_label(run.learning_rate)
+            )
+        })
+        .collect();
+    let table = Html::new(format!(
+        "<table cellpadding=\"4\"><tr><th>learning rate</th><th>best epoch</th><th>{what}loss</th>\
+         <th>{what}accuracy</th><th></th></tr>{rows}</table><p>{} runs in {:.2} s</p>",
+        sweep.runs.len(),
+        sweep.seconds
+    ));
+    Html::row(vec![loss.to_html(), accuracy.to_html()]) + table
+}
+
+impl LearningRateSweep {
+    /// Shows [`plot_sweep`] as a notebook cell's result (evcxr).
+    pub fn evcxr_display(&self) {
+        plot_sweep(self).evcxr_display();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::History;
+
+    fn run(rate: f32, val_loss: Vec<f32>, diverged: bool) -> SweepRun {
+        let n = val_loss.len();
+        SweepRun {
+            learning_rate: rate,
+            history: History {
+                epoch: (1..=n).collect(),
+                loss: vec![1.0; n],
+                accuracy: vec![0.5; n],
+                val_loss,
+                val_accuracy: (0..n).map(|i| 0.1 * i as f32).collect(),
+                ..History::default()
+            },
+            diverged: diverged.then(|| "the loss became NaN at epoch 2, batch 1".into()),
+        }
+    }
+
+    #[test]
+    fn two_charts_and_a_table_with_the_best_rate_starred() {
+        let sweep = LearningRateSweep {
+            runs: vec![
+                run(1e-3, vec![2.0, 1.5, 1.2], false),
+                run(1e-1, vec![1.8], true),
+                run(1e-2, vec![1.9, 1.0, 1.1], false),
+            ],
+            seconds: 0.5,
+        };
+        let html = plot_sweep(&sweep);
+        assert_eq!(html.count("<svg"), 2);
+        let s = html.as_str();
+        for text in [
+            "Validation loss",
+            "lr 1.0e-3",
+            "lr 1.0e-1",
+            "diverged",
+            "1.0e-2 ★",
+            "<td>2</td><td>1.0000</td><td>0.1000</td>",
+        ] {
+            assert!(s.contains(text), "missing {text}");
+        }
+        assert!(!plot_sweep(&LearningRateSweep { runs: vec![], seconds: 0.0 }).is_error());
+        let empty = LearningRateSweep { runs: vec![run(1e-3, vec![], false)], seconds: 0.0 };
+        assert!(!plot_sweep(&empty).is_error());
+    }
+}
