@@ -46,6 +46,7 @@ fn sample_history() -> History {
         val_accuracy: (0..epochs).map(|i| 0.6 - f(i, 0.0, 0.45)).collect(),
         batch_loss: (0..300).map(|i| f(i / 30, 0.6, 2.4) + 0.3 * ((i * 7919) % 13) as f32 / 13.0).collect(),
         seconds: vec![2.5; epochs],
+        ..History::default()
     }
 }
 
