@@ -72,6 +72,9 @@ fn mistakes_are_shown_with_their_photos() {
     assert_eq!((pairs[0].a, pairs[0].b, pairs[0].a_as_b, pairs[0].b_as_a), (0, 1, 2, 1));
     let html = confused_pairs(&flow, &y_pred, &pairs, 5);
     assert_eq!(html.count("<img"), 4); // 3 apple/banana mistakes, 1 cake → banana
+                                       // A strip of 2 shows one mistake each way.
+    let two = confused_pairs(&flow, &y_pred, &pairs[..1], 2);
+    assert_eq!((two.count("apple → banana"), two.count("banana → apple")), (1, 1));
     assert!(html.as_str().contains("apple taken for banana: 2, banana taken for apple: 1"));
     assert!(confused_pairs(&flow, &y_pred[..3], &pairs, 5).is_error());
 

@@ -47,7 +47,8 @@ pub fn confident_mistakes(flow: &DirectoryIterator, mistakes: &[Mistake]) -> Htm
 
 /// For each pair (from [`most_confused_pairs`](crate::metrics::most_confused_pairs)), a heading
 /// with the counts both ways and a strip of up to `per_pair` photos of those mistakes (`a`
-/// taken for `b` first, then `b` for `a`), given the predicted class of every sample.
+/// taken for `b`, then `b` for `a`, half the strip each way when both have enough), given the
+/// predicted class of every sample.
 pub fn confused_pairs(flow: &DirectoryIterator, y_pred: &[usize], pairs: &[ConfusedPair], per_pair: usize) -> Html {
     if y_pred.len() != flow.samples() {
         return Html::error(&format!("{} predictions for a flow of {} images", y_pred.len(), flow.samples()));
@@ -61,10 +62,14 @@ pub fn confused_pairs(flow: &DirectoryIterator, y_pred: &[usize], pairs: &[Confu
     for pair in pairs {
         let (a, b) = (class_name(&names, pair.a), class_name(&names, pair.b));
         let wanted = |t: usize, p: usize| (0..truth.len()).filter(move |&i| truth[i] == t && y_pred[i] == p);
+        // Half the strip each way (more of one way when the other has fewer).
+        let back = pair.b_as_a.min(per_pair / 2);
+        let forth = pair.a_as_b.min(per_pair - back);
+        let back = pair.b_as_a.min(per_pair - forth);
         let picked: Vec<(usize, String)> = wanted(pair.a, pair.b)
+            .take(forth)
             .map(|i| (i, format!("{a} → {b}")))
-            .chain(wanted(pair.b, pair.a).map(|i| (i, format!("{b} → {a}"))))
-            .take(per_pair)
+            .chain(wanted(pair.b, pair.a).take(back).map(|i| (i, format!("{b} → {a}"))))
             .collect();
         let mut images = Vec::new();
         for (i, _) in &picked {

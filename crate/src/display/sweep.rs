@@ -25,11 +25,26 @@ fn rate_label(rate: f32) -> String {
     format!("{rate:.1e}")
 }
 
-/// One chart of `pick(run)` per epoch for every run.
-fn chart(sweep: &LearningRateSweep, title: &str, y_label: &str, pick: impl Fn(&SweepRun) -> &[f32]) -> LineChart {
+/// A run's validation losses, or its training losses when there was no validation data.
+fn losses(run: &SweepRun, validated: bool) -> &[f32] {
+    if validated {
+        &run.history.val_loss
+    } else {
+        &run.history.loss
+    }
+}
+
+/// One chart of `pick(run)` per epoch for every run; values above `cap` are left out (gaps).
+fn chart(
+    sweep: &LearningRateSweep,
+    title: &str,
+    y_label: &str,
+    cap: f32,
+    pick: impl Fn(&SweepRun) -> &[f32],
+) -> LineChart {
     let mut chart = LineChart::new(title).labels("epoch", y_label);
     for (i, run) in sweep.runs.iter().enumerate() {
-        let ys = pick(run).to_vec();
+        let ys: Vec<f32> = pick(run).iter().map(|&v| if v > cap { f32::NAN } else { v }).collect();
         let xs = (0..ys.len()).map(|e| run.history.epoch.get(e).map_or(e + 1, |&v| v) as f32).collect();
         let markers = ys.len() <= 30;
         let name = format!("lr {}", rate_label(run.learning_rate));
@@ -41,21 +56,26 @@ fn chart(sweep: &LearningRateSweep, title: &str, y_label: &str, pick: impl Fn(&S
 
 /// The sweep's validation loss and accuracy per epoch (training ones when there was no
 /// validation data), one line per learning rate, and a table of each rate's best epoch (lowest
-/// loss), its loss and accuracy, and whether it diverged.
+/// loss), its loss and accuracy, and whether it diverged. Losses above 3 × the lowest are left
+/// off the loss chart (the table still has them), so that a diverging rate does not flatten the
+/// others.
 pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
     if sweep.runs.is_empty() {
         return Html::text("(the sweep has no runs)");
     }
     let validated = sweep.runs.iter().any(|r| !r.history.val_loss.is_empty());
     let (prefix, what) = if validated { ("Validation", "val_") } else { ("Training", "") };
-    let loss = chart(sweep, &format!("{prefix} loss"), &format!("{what}loss"), |r| {
-        if validated {
-            &r.history.val_loss
-        } else {
-            &r.history.loss
-        }
-    });
-    let accuracy = chart(sweep, &format!("{prefix} accuracy"), &format!("{what}accuracy"), |r| {
+    // Diverging rates would squash the others: losses above 3 × the lowest are off the chart.
+    let lowest = sweep
+        .runs
+        .iter()
+        .flat_map(|r| losses(r, validated).iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(f32::INFINITY, f32::min);
+    let cap = if lowest.is_finite() && lowest > 0.0 { 3.0 * lowest } else { f32::INFINITY };
+    let clipped = sweep.runs.iter().flat_map(|r| losses(r, validated).iter()).any(|&v| v > cap);
+    let loss = chart(sweep, &format!("{prefix} loss"), &format!("{what}loss"), cap, |r| losses(r, validated));
+    let accuracy = chart(sweep, &format!("{prefix} accuracy"), &format!("{what}accuracy"), f32::INFINITY, |r| {
         if validated {
             &r.history.val_accuracy
         } else {
@@ -87,9 +107,10 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
         .collect();
     let table = Html::new(format!(
         "<table cellpadding=\"4\"><tr><th>learning rate</th><th>best epoch</th><th>{what}loss</th>\
-         <th>{what}accuracy</th><th></th></tr>{rows}</table><p>{} runs in {:.2} s</p>",
+         <th>{what}accuracy</th><th></th></tr>{rows}</table><p>{} runs in {:.2} s{}</p>",
         sweep.runs.len(),
-        sweep.seconds
+        sweep.seconds,
+        if clipped { format!("; losses above {cap:.2} (3 × the lowest) are off the chart") } else { String::new() }
     ));
     Html::row(vec![loss.to_html(), accuracy.to_html()]) + table
 }
@@ -145,6 +166,14 @@ mod tests {
         ] {
             assert!(s.contains(text), "missing {text}");
         }
+        assert!(!s.contains("off the chart"));
+        let wild = LearningRateSweep {
+            runs: vec![run(1e-3, vec![2.0, 1.5], false), run(1.0, vec![40.0, 9.0], false)],
+            seconds: 0.1,
+        };
+        let html = plot_sweep(&wild);
+        assert!(html.as_str().contains("losses above 4.50 (3 × the lowest) are off the chart"));
+        assert!(html.as_str().contains("<td>40.0000</td>") || html.as_str().contains("<td>9.0000</td>"));
         assert!(!plot_sweep(&LearningRateSweep { runs: vec![], seconds: 0.0 }).is_error());
         let empty = LearningRateSweep { runs: vec![run(1e-3, vec![], false)], seconds: 0.0 };
         assert!(!plot_sweep(&empty).is_error());

@@ -38,14 +38,20 @@ use rayon::prelude::*;
 use std::time::Instant;
 
 /// How the copies of a sweep are trained.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SweepParallelism {
-    /// One copy after the other, each matrix product on all cores (the default: faster on 2
-    /// cores, see `bench/beyond.md`).
-    #[default]
+    /// One copy after the other, each matrix product on all cores.
     Sequential,
-    /// All copies at once, one rayon task each (their matrix products share the cores).
+    /// All copies at once, one rayon task each; their matrix products still split over the
+    /// cores, and a core waiting inside one product takes up another copy's work.
     Models,
+}
+
+impl Default for SweepParallelism {
+    /// [`SweepParallelism::Models`], the faster on the 2-core machines measured (`bench/beyond.md`).
+    fn default() -> Self {
+        SweepParallelism::Models
+    }
 }
 
 /// The options of [`Sequential::learning_rate_sweep`]: the epochs and the parallelism.
@@ -61,7 +67,7 @@ impl SweepOptions {
         SweepOptions { epochs, parallelism: SweepParallelism::default() }
     }
 
-    /// How the copies are trained (default [`SweepParallelism::Sequential`]).
+    /// How the copies are trained (default [`SweepParallelism::Models`]).
     pub fn parallelism(mut self, parallelism: SweepParallelism) -> Self {
         self.parallelism = parallelism;
         self
@@ -208,8 +214,8 @@ impl Sequential {
         let val = validation.map(read_epoch).transpose()?;
         for epoch in 0..options.epochs {
             let batches = read_epoch(train)?;
-            let jobs = models.iter_mut().zip(runs.iter_mut());
             let val = val.as_deref();
+            let jobs = models.iter_mut().zip(runs.iter_mut());
             match options.parallelism {
                 SweepParallelism::Sequential => {
                     jobs.into_iter().try_for_each(|(m, r)| train_epoch(m, r, &batches, val, epoch))?
