@@ -17,14 +17,19 @@ pub use plotters::chart::SeriesLabelPosition;
 pub const CHART_SIZE: (u32, u32) = (420, 300);
 /// The font family of all chart text.
 pub const FONT: &str = "sans-serif";
-/// Series colours, in order: blue (training), orange (validation), then green, red, purple, brown.
-pub const PALETTE: [RGBColor; 6] = [
+/// Series colours, in order (matplotlib's `tab10`): blue (training), orange (validation), then
+/// green, red, purple, brown, pink, grey, olive, cyan.
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 /// A drawing failure from plotters, as the crate's error.

@@ -1,24 +1,9 @@
 //! A learning-rate sweep at a glance: validation loss and accuracy per epoch, one line per rate,
 //! and a table of each rate's best epoch.
 
-use super::chart::{LineChart, Series, SeriesLabelPosition};
+use super::chart::{LineChart, Series, SeriesLabelPosition, PALETTE};
 use super::html::{escape, Html};
 use crate::model::{LearningRateSweep, SweepRun};
-use plotters::style::RGBColor;
-
-/// Ten distinct colours (matplotlib's `tab10`), one per rate.
-const RATE_COLORS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 /// A learning rate as `1.0e-3`.
 fn rate_label(rate: f32) -> String {
@@ -48,8 +33,7 @@ fn chart(
         let xs = (0..ys.len()).map(|e| run.history.epoch.get(e).map_or(e + 1, |&v| v) as f32).collect();
         let markers = ys.len() <= 30;
         let name = format!("lr {}", rate_label(run.learning_rate));
-        chart =
-            chart.styled_series(Series { name, xs, ys, color: RATE_COLORS[i % RATE_COLORS.len()], markers, width: 2 });
+        chart = chart.styled_series(Series { name, xs, ys, color: PALETTE[i % PALETTE.len()], markers, width: 2 });
     }
     chart
 }
