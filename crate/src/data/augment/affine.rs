@@ -43,7 +43,7 @@
 
 use crate::{Error, Result};
 
-use super::FillMode;
+use super::{FillMode, TransformParams};
 
 /// A 3 × 3 matrix acting on `(x, y, 1)`: `x` the column, `y` the row.
 type Matrix = [[f64; 3]; 3];
@@ -56,17 +56,6 @@ pub struct Affine {
     pub row: [f64; 3],
     /// The input column as a function of the output row and column.
     pub col: [f64; 3],
-}
-
-/// The geometric parameters of one transformation (angles in degrees, shifts in pixels).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Geometry {
-    pub theta: f64,
-    pub tx: f64,
-    pub ty: f64,
-    pub shear: f64,
-    pub zx: f64,
-    pub zy: f64,
 }
 
 /// `a · b`.
@@ -90,7 +79,7 @@ fn then(a: Option<Matrix>, b: Matrix) -> Matrix {
 
 /// The sampling map of `g` for an image of `height × width`, or `None` when every factor is
 /// the identity (then Keras does not resample).
-pub(super) fn transform_matrix(g: &Geometry, height: usize, width: usize) -> Option<Affine> {
+pub(super) fn transform_matrix(g: &TransformParams, height: usize, width: usize) -> Option<Affine> {
     let mut m: Option<Matrix> = None;
     if g.theta != 0.0 {
         let t = g.theta.to_radians();
@@ -310,12 +299,12 @@ pub(super) fn warp<T: Copy + Into<f64>>(
 mod tests {
     use super::*;
 
-    fn geometry() -> Geometry {
-        Geometry { theta: 0.0, tx: 0.0, ty: 0.0, shear: 0.0, zx: 1.0, zy: 1.0 }
+    fn geometry() -> TransformParams {
+        TransformParams::identity()
     }
 
     /// One channel of `rows`, warped by `g` with `mode`, bilinear.
-    fn run(rows: &[&[f32]], g: Geometry, mode: FillMode, cval: f64) -> Vec<Vec<f32>> {
+    fn run(rows: &[&[f32]], g: TransformParams, mode: FillMode, cval: f64) -> Vec<Vec<f32>> {
         let (h, w) = (rows.len(), rows[0].len());
         let src: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
         let Some(map) = transform_matrix(&g, h, w) else { return rows.iter().map(|r| r.to_vec()).collect() };
@@ -332,11 +321,12 @@ mod tests {
     #[test]
     fn rotation_by_90_degrees_turns_a_2x2_image_counter_clockwise() {
         // Keras's test_matrix_center: [[0, 1], [0, 0]] rotated by 90 is [[1, 0], [0, 0]].
-        let out = run(&[&[0.0, 1.0], &[0.0, 0.0]], Geometry { theta: 90.0, ..geometry() }, FillMode::Nearest, 0.0);
+        let out =
+            run(&[&[0.0, 1.0], &[0.0, 0.0]], TransformParams { theta: 90.0, ..geometry() }, FillMode::Nearest, 0.0);
         assert_eq!(out, vec![vec![1.0, 0.0], vec![0.0, 0.0]]);
         // A 3 × 3 image: the top row becomes the left column, read from bottom to top.
         let src: [&[f32]; 3] = [&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0], &[7.0, 8.0, 9.0]];
-        let out = run(&src, Geometry { theta: 90.0, ..geometry() }, FillMode::Nearest, 0.0);
+        let out = run(&src, TransformParams { theta: 90.0, ..geometry() }, FillMode::Nearest, 0.0);
         let rounded: Vec<Vec<f32>> = out.iter().map(|r| r.iter().map(|v| (v * 1e4).round() / 1e4).collect()).collect();
         assert_eq!(rounded, vec![vec![3.0, 6.0, 9.0], vec![2.0, 5.0, 8.0], vec![1.0, 4.0, 7.0]]);
     }
@@ -345,7 +335,7 @@ mod tests {
     fn rotation_by_45_degrees_of_ones_keeps_the_cross() {
         // Keras's test_deterministic_transform (constant fill): the corners fall outside.
         let ones: [&[f32]; 3] = [&[1.0; 3], &[1.0; 3], &[1.0; 3]];
-        let out = run(&ones, Geometry { theta: 45.0, ..geometry() }, FillMode::Constant, 0.0);
+        let out = run(&ones, TransformParams { theta: 45.0, ..geometry() }, FillMode::Constant, 0.0);
         let want = [[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]];
         for (got, want) in out.iter().flatten().zip(want.iter().flatten()) {
             assert!((got - want).abs() < 1e-6, "{out:?}");
@@ -356,7 +346,7 @@ mod tests {
     fn one_pixel_shifts_move_the_picture_against_the_sign() {
         // Keras's test_translation: tx = 1 moves the dot left, ty = 1 moves it up.
         let dot: [&[f32]; 3] = [&[0.0, 0.0, 0.0, 0.0], &[0.0, 1.0, 0.0, 0.0], &[0.0, 0.0, 0.0, 0.0]];
-        let shifted = |tx, ty| run(&dot, Geometry { tx, ty, ..geometry() }, FillMode::Constant, 0.0);
+        let shifted = |tx, ty| run(&dot, TransformParams { tx, ty, ..geometry() }, FillMode::Constant, 0.0);
         let with_one_at = |r: usize, c: usize| {
             let mut m = vec![vec![0.0; 4]; 3];
             m[r][c] = 1.0;
@@ -372,7 +362,7 @@ mod tests {
     fn each_fill_mode_extends_a_row_as_scipy_does() {
         // One row [a b c d] = [1 2 3 4] shifted by two pixels each way (tx = ±2).
         let row: [&[f32]; 1] = [&[1.0, 2.0, 3.0, 4.0]];
-        let shift = |tx: f64, mode| run(&row, Geometry { tx, ..geometry() }, mode, 9.0)[0].clone();
+        let shift = |tx: f64, mode| run(&row, TransformParams { tx, ..geometry() }, mode, 9.0)[0].clone();
         assert_eq!(shift(2.0, FillMode::Nearest), vec![3.0, 4.0, 4.0, 4.0]);
         assert_eq!(shift(-2.0, FillMode::Nearest), vec![1.0, 1.0, 1.0, 2.0]);
         assert_eq!(shift(2.0, FillMode::Reflect), vec![3.0, 4.0, 4.0, 3.0]);
@@ -387,7 +377,7 @@ mod tests {
     #[test]
     fn half_pixel_shift_is_bilinear() {
         let row: [&[f32]; 1] = [&[0.0, 10.0, 20.0, 30.0]];
-        let out = run(&row, Geometry { tx: 0.5, ..geometry() }, FillMode::Nearest, 0.0);
+        let out = run(&row, TransformParams { tx: 0.5, ..geometry() }, FillMode::Nearest, 0.0);
         assert_eq!(out[0], vec![5.0, 15.0, 25.0, 30.0]);
     }
 
@@ -395,14 +385,14 @@ mod tests {
     fn zoom_two_halves_the_picture_around_the_centre() {
         // zx = 2 reads column 2·(c − 1.5) + 1.5: columns −1.5, 0.5, 2.5, 4.5 → edge, 5, 25, edge.
         let row: [&[f32]; 1] = [&[0.0, 10.0, 20.0, 30.0]];
-        let out = run(&row, Geometry { zx: 2.0, ..geometry() }, FillMode::Nearest, 0.0);
+        let out = run(&row, TransformParams { zx: 2.0, ..geometry() }, FillMode::Nearest, 0.0);
         assert_eq!(out[0], vec![0.0, 5.0, 25.0, 30.0]);
     }
 
     #[test]
     fn order_zero_takes_the_nearest_pixel_and_bad_orders_are_errors() {
         let src = [0.0f32, 10.0, 20.0, 30.0];
-        let map = transform_matrix(&Geometry { tx: 0.6, ..geometry() }, 1, 4).unwrap();
+        let map = transform_matrix(&TransformParams { tx: 0.6, ..geometry() }, 1, 4).unwrap();
         let mut out = [0.0; 4];
         warp(&src, [1, 4, 1], &map, FillMode::Nearest, 0.0, 0, &mut out).unwrap();
         assert_eq!(out, [10.0, 20.0, 30.0, 30.0]);
@@ -414,10 +404,10 @@ mod tests {
     fn absurd_parameters_do_not_panic() {
         let src = [1u8, 2, 3, 4, 5, 6];
         for g in [
-            Geometry { tx: 1e300, ty: -1e300, ..geometry() },
-            Geometry { zx: 0.0, zy: 0.0, ..geometry() },
-            Geometry { theta: 1e20, shear: 89.999, zx: -3.0, ..geometry() },
-            Geometry { tx: f64::NAN, ..geometry() },
+            TransformParams { tx: 1e300, ty: -1e300, ..geometry() },
+            TransformParams { zx: 0.0, zy: 0.0, ..geometry() },
+            TransformParams { theta: 1e20, shear: 89.999, zx: -3.0, ..geometry() },
+            TransformParams { tx: f64::NAN, ..geometry() },
         ] {
             for mode in [FillMode::Nearest, FillMode::Reflect, FillMode::Wrap, FillMode::Constant] {
                 for (h, w) in [(1, 2), (2, 1), (1, 1)] {

@@ -47,7 +47,6 @@ mod color;
 pub use affine::Affine;
 
 use crate::{Error, Result};
-use affine::Geometry;
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
 
@@ -180,14 +179,10 @@ impl TransformParams {
         }
     }
 
-    fn geometry(&self) -> Geometry {
-        Geometry { theta: self.theta, tx: self.tx, ty: self.ty, shear: self.shear, zx: self.zx, zy: self.zy }
-    }
-
     /// Where output pixel `(row, col)` reads the input for an image of `height × width`, or
     /// `None` when the geometry is the identity (no resampling).
     pub fn affine(&self, height: usize, width: usize) -> Option<Affine> {
-        affine::transform_matrix(&self.geometry(), height, width)
+        affine::transform_matrix(self, height, width)
     }
 }
 
