@@ -5,7 +5,7 @@
 //! notebook's), as `../data/snacks/train/cake`, and only falls back to the full path when the two
 //! share nothing but the root.
 
-use super::generator::IMAGE_EXTENSIONS;
+use super::generator::has_image_extension;
 use crate::{Error, Result};
 use std::path::{Component, Path, PathBuf};
 
@@ -58,14 +58,8 @@ pub fn class_images(split_dir: impl AsRef<Path>, class: &str) -> Result<Vec<Path
         std::io::ErrorKind::NotFound => Error::path(&dir, "no such class folder"),
         _ => Error::path(&dir, e),
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            IMAGE_EXTENSIONS.contains(&ext.as_str())
-        })
-        .collect();
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && has_image_extension(p)).collect();
     if files.is_empty() {
         return Err(Error::path(&dir, "no images in this class folder"));
     }

@@ -83,7 +83,7 @@ fn collect_images(root: &Path, rel: &Path, found: &mut Vec<PathBuf>) {
 }
 
 /// True for the extensions in [`IMAGE_EXTENSIONS`], in any case.
-fn has_image_extension(path: &Path) -> bool {
+pub(crate) fn has_image_extension(path: &Path) -> bool {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     IMAGE_EXTENSIONS.contains(&ext.as_str())
 }

@@ -91,6 +91,7 @@ mod batch;
 mod listing;
 mod store;
 
+pub(crate) use listing::has_image_extension;
 pub use listing::{check_same_classes, IMAGE_EXTENSIONS};
 
 use super::augment::{image_seed, Augmentation};
