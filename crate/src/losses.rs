@@ -22,6 +22,7 @@
 //! assert!((l[0] - 20f32.ln()).abs() < 1e-5);
 //! ```
 
+use crate::math::flush_subnormal;
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +127,8 @@ pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>)
 
 /// Categorical cross-entropy from logits, as Keras computes it when the model ends in a softmax:
 /// per-sample `Lᵢ = log Σₖ e^(zᵢₖ) − Σⱼ yᵢⱼ·zᵢⱼ` (with the row maximum subtracted for stability),
-/// and the gradient of the batch mean, `∂L/∂z = (softmax(z) · Σⱼ yⱼ − y) / batch`.
+/// and the gradient of the batch mean, `∂L/∂z = (softmax(z) · Σⱼ yⱼ − y) / batch`, with
+/// subnormal entries flushed to zero ([`crate::math::flush_subnormal`]).
 pub fn categorical_crossentropy_from_logits(
     y_true: &Array2<f32>,
     logits: ArrayView2<f32>,
@@ -142,7 +144,10 @@ pub fn categorical_crossentropy_from_logits(
         let log_sum = sum_exp.ln() + m;
         let ysum: f32 = y.sum();
         *l = y.iter().zip(z).map(|(&y, &z)| y * (log_sum - z)).sum();
-        Zip::from(&mut g).and(&y).and(&z).for_each(|g, &y, &z| *g = ((z - log_sum).exp() * ysum - y) / n);
+        Zip::from(&mut g)
+            .and(&y)
+            .and(&z)
+            .for_each(|g, &y, &z| *g = flush_subnormal(((z - log_sum).exp() * ysum - y) / n));
     }
     (losses, grad)
 }
@@ -174,4 +179,20 @@ pub fn binary_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> A
         }
     });
     grad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn gradient_from_logits_has_no_subnormal_entries() {
+        // softmax = (1, e^(−90), e^(−200)) before the flush: both small ones are subnormal.
+        let (loss, grad) =
+            categorical_crossentropy_from_logits(&array![[1.0, 0.0, 0.0]], array![[0.0, -90.0, -200.0]].view());
+        assert!(loss[0].abs() < 1e-6);
+        assert!(grad.iter().all(|g| *g == 0.0 || g.is_normal()), "{grad:?}");
+        assert_eq!(grad, array![[0.0, 0.0, 0.0]]);
+    }
 }
