@@ -33,6 +33,8 @@ else say "no clippy: skipped"; status=1; fi
 
 say "cargo test"
 cargo test --workspace --all-features || status=1
+# The notebooks' default features (no TIFF decoder, for one): the library's own tests.
+cargo test -p snackml --lib || status=1
 
 say "Saved models outside Rust: safetensors in numpy, ONNX in onnxruntime (scripts/test_python_interop.py)"
 python scripts/test_python_interop.py || status=1

@@ -33,7 +33,7 @@
 //! size, [`ResizeFilter::Triangle`] decodes at the smallest such scale that still covers the
 //! target and resizes what is left. Otherwise, and always for [`ResizeFilter::Nearest`] (to pick
 //! the same pixels as Keras), JPEGs are decoded at full size with `zune-jpeg` in strict mode.
-//! Other formats (PNG, BMP, TIFF, PPM, GIF) go through the `image` crate.
+//! Other formats (PNG, BMP, TIFF with the `tiff` feature, PPM, GIF) go through the `image` crate.
 
 use crate::{Error, Result, Tensor};
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage};
@@ -120,7 +120,11 @@ pub fn probe_image(bytes: &[u8]) -> Result<(u32, u32)> {
 /// [`probe_image`] with the reason as a plain string (the generator adds the path).
 pub(crate) fn probe_bytes(bytes: &[u8]) -> Result<(u32, u32), String> {
     guard_panics(|| {
-        let (width, height) = match image::guess_format(bytes) {
+        let format = image::guess_format(bytes);
+        if matches!(format, Ok(ImageFormat::Tiff)) {
+            tiff_supported()?;
+        }
+        let (width, height) = match format {
             // zune-jpeg (the full-size decoder) and the image crate (the fallback for features
             // jpeg-decoder lacks) read some headers jpeg-decoder refuses: a file that one of the
             // decoders can decode must probe, or streaming and cached mode differ.
@@ -281,8 +285,21 @@ fn decode_rgb(bytes: &[u8], scale_hint: Option<(u32, u32)>) -> Result<RgbImage, 
             }
             Err(JpegFailure::Invalid(reason)) => Err(reason),
         },
+        Ok(ImageFormat::Tiff) => tiff_supported().and_then(|()| decode_with_image_crate(bytes)),
         Ok(_) => decode_with_image_crate(bytes),
         Err(_) => Err(not_an_image(bytes)),
+    }
+}
+
+/// TIFF decoding is the cargo feature `tiff` (off for the notebooks: see Cargo.toml); without it a
+/// TIFF file is an error saying how to turn it on.
+fn tiff_supported() -> Result<(), String> {
+    if cfg!(feature = "tiff") {
+        Ok(())
+    } else {
+        Err("a TIFF image, and TIFF support is off: turn on snackml's `tiff` feature \
+             (`:dep snackml = { path = \"../crate\", features = [\"tiff\"] }`) or convert it to PNG or JPEG"
+            .into())
     }
 }
 
@@ -424,6 +441,19 @@ fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiff_without_the_feature_is_an_error_saying_how_to_turn_it_on() {
+        // A little-endian TIFF header: enough for the format to be recognised.
+        let tiff = b"II*\0\x08\0\0\0\0\0";
+        let (probe, decode) = (probe_bytes(tiff), decode_rgb(tiff, None));
+        if cfg!(feature = "tiff") {
+            assert!(probe.is_err_and(|e| !e.contains("support is off")));
+        } else {
+            assert!(probe.unwrap_err().contains("turn on snackml's `tiff` feature"));
+            assert!(decode.unwrap_err().contains("turn on snackml's `tiff` feature"));
+        }
+    }
 
     #[test]
     fn dct_request_covers_the_target_on_both_sides() {
