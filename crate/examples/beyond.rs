@@ -11,7 +11,7 @@
 //!
 //! usage: `cargo run --release -p snackml --example beyond -- [DATA_DIR] [RUNS] [SIZES]` (default
 //! `../shared/datasets/snacks`, 3 runs, sizes `32,64`). Prints one JSON line per measurement,
-//! then medians.
+//! then medians. A fourth argument `augmentation` skips the sweeps.
 
 use snackml::data::augment::FillMode;
 use snackml::data::generator::{DirectoryIterator, FlowOptions, ImageDataGenerator};
@@ -46,6 +46,9 @@ fn epoch_seconds(data: &mut dyn Sequence) -> snackml::Result<f64> {
     Ok(start.elapsed().as_secs_f64())
 }
 
+const SWEEPS: [(&str, SweepParallelism); 2] =
+    [("sequential", SweepParallelism::Sequential), ("models", SweepParallelism::Models)];
+
 fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
@@ -63,6 +66,8 @@ fn main() -> snackml::Result<()> {
     println!("{{\"threads\": {}, \"data\": {:?}, \"runs\": {runs}}}", rayon::current_num_threads(), data);
     let sizes: Vec<u32> =
         args.get(3).map_or("32,64", String::as_str).split(',').filter_map(|s| s.parse().ok()).collect();
+    // A fourth argument `augmentation` times the augmented epochs only.
+    let only_augmentation = args.get(4).is_some_and(|a| a == "augmentation");
     let rates = log_spaced(1e-4, 1e-1, 7);
     let mut summary = Vec::new();
     for size in sizes {
@@ -77,8 +82,8 @@ fn main() -> snackml::Result<()> {
             val.samples()
         );
         let model = logreg(size as usize, train.num_classes())?;
-        for (name, parallelism) in [("sequential", SweepParallelism::Sequential), ("models", SweepParallelism::Models)]
-        {
+        let sweeps = if only_augmentation { &[][..] } else { &SWEEPS[..] };
+        for &(name, parallelism) in sweeps {
             let mut seconds = Vec::new();
             for run in 0..runs {
                 let options = SweepOptions::epochs(10).parallelism(parallelism);
