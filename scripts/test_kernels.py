@@ -224,6 +224,15 @@ def main():
         if not a.shared_folder:
             sizes = [du(os.path.join(pool, str(k))) for k in range(a.kernels)]
             notes.append("build folders: " + ", ".join(mib(s) for s in sizes) + f" (each extra kernel: {mib(sizes[-1])})")
+            # The launcher's per-crate optimisation, where cargo finds it for every folder of the pool.
+            try:
+                with open(os.path.join(pool, ".cargo", "config.toml")) as f:
+                    written = f.read()
+            except OSError as e:
+                written = f"unreadable: {e}"
+            if kernels:
+                kernels[0].results.append(("the pool's .cargo/config.toml", written == rust_kernel.PROFILE,
+                                           written[:200], 0.0))
     finally:
         for kernel in kernels:
             try:
