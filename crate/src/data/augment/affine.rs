@@ -56,6 +56,9 @@ pub struct Affine {
     pub row: [f64; 3],
     /// The input column as a function of the output row and column.
     pub col: [f64; 3],
+    /// Whether the result is mirrored left to right (Keras's horizontal flip after the warp): output
+    /// column `c` then holds what column `w − 1 − c` would, computed the same way, bit for bit.
+    pub mirror: bool,
 }
 
 /// `a · b`.
@@ -101,7 +104,7 @@ pub(super) fn transform_matrix(g: &TransformParams, height: usize, width: usize)
     let reset = [[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]];
     let t = matmul(&matmul(&offset, &m), &reset);
     // Rows and columns swapped into (row, col) order: Keras's `M' = P M P`.
-    Some(Affine { row: [t[1][1], t[1][0], t[1][2]], col: [t[0][1], t[0][0], t[0][2]] })
+    Some(Affine { row: [t[1][1], t[1][0], t[1][2]], col: [t[0][1], t[0][0], t[0][2]], mirror: false })
 }
 
 /// Coordinates further out than this are clamped first (no overflow, whatever the parameters);
@@ -259,14 +262,21 @@ fn taps(u: f64, n: usize, mode: Extend, order: usize) -> Option<Taps> {
 /// of [`taps`]. `None` when [`taps`] must decide (another mode near an edge, or NaN).
 #[inline]
 fn clamped_taps(u: f64, n: usize, mode: Extend) -> Option<Taps> {
-    let inside = u >= 0.0 && u < (n - 1) as f64;
-    if !(inside || (mode == Extend::Nearest && !u.is_nan())) {
+    if u >= 0.0 && u < (n - 1) as f64 {
+        // Inside: non-negative, so truncation is the floor (through i64: the conversions between
+        // f64 and u64 take several instructions on x86-64, those with i64 one).
+        let i = u as i64;
+        let w0 = 1.0 - (u - i as f64);
+        let i = i as usize;
+        return Some(Taps { index: [i, i + 1], weight: [w0, 1.0 - w0] });
+    }
+    if mode != Extend::Nearest || u.is_nan() {
         return None;
     }
     let u = u.clamp(-FAR, FAR);
     let start = floor(u);
     let last = (n - 1) as f64;
-    let index = |k: f64| (start + k).clamp(0.0, last) as usize;
+    let index = |k: f64| (start + k).clamp(0.0, last) as i64 as usize;
     let w0 = 1.0 - (u - start);
     Some(Taps { index: [index(0.0), index(1.0)], weight: [w0, 1.0 - w0] })
 }
@@ -321,32 +331,47 @@ pub(super) fn warp<T: Copy + Into<f64>>(
     }
     let mode_e = Extend::from(mode);
     let fill = cval as f32;
-    for r in 0..h {
-        for col in 0..w {
-            let (rf, cf) = (r as f64, col as f64);
+    match c {
+        3 => warp_pixels::<T, 3>(src, [h, w], map, mode_e, order, fill, out),
+        _ => warp_pixels::<T, 0>(src, [h, w], map, mode_e, order, fill, out),
+    }
+    Ok(())
+}
+
+/// The loop of [`warp`] over the output pixels, `C` channels each (`C = 0`: as many as `out` has
+/// per pixel), for shapes [`warp`] has checked.
+fn warp_pixels<T: Copy + Into<f64>, const C: usize>(
+    src: &[T],
+    [h, w]: [usize; 2],
+    map: &Affine,
+    mode: Extend,
+    order: usize,
+    fill: f32,
+    out: &mut [f32],
+) {
+    let c = if C == 0 { out.len() / (h * w) } else { C };
+    for (r, row) in out.chunks_exact_mut(w * c).enumerate() {
+        // Through i64: one instruction each way on x86-64 (usize ↔ f64 takes several).
+        let rf = r as i64 as f64;
+        for (col, pixel) in row.chunks_exact_mut(c).enumerate() {
+            let cf = if map.mirror { w - 1 - col } else { col } as i64 as f64;
             // scipy's order: the shift first, then each output coordinate times its entry.
             let u_row = map.row[2] + rf * map.row[0] + cf * map.row[1];
             let u_col = map.col[2] + rf * map.col[0] + cf * map.col[1];
-            let pixel = &mut out[(r * w + col) * c..(r * w + col + 1) * c];
             // Most pixels: inside the image, or clamped to its edge (`nearest`).
-            let quick =
-                if order == 1 { clamped_taps(u_row, h, mode_e).zip(clamped_taps(u_col, w, mode_e)) } else { None };
-            let Some((tr, tc)) = quick.or_else(|| taps(u_row, h, mode_e, order).zip(taps(u_col, w, mode_e, order)))
-            else {
+            let quick = if order == 1 { clamped_taps(u_row, h, mode).zip(clamped_taps(u_col, w, mode)) } else { None };
+            let Some((tr, tc)) = quick.or_else(|| taps(u_row, h, mode, order).zip(taps(u_col, w, mode, order))) else {
                 pixel.iter_mut().for_each(|v| *v = fill);
                 continue;
             };
-            match (order, c) {
-                (0, _) => {
-                    let start = (tr.index[0] * w + tc.index[0]) * c;
-                    pixel.iter_mut().zip(&src[start..start + c]).for_each(|(v, &p)| *v = p.into() as f32);
-                }
-                (_, 3) => blend::<T, 3>(src, w, &tr, &tc, pixel),
-                _ => blend::<T, 0>(src, w, &tr, &tc, pixel),
+            if order == 0 {
+                let start = (tr.index[0] * w + tc.index[0]) * c;
+                pixel.iter_mut().zip(&src[start..start + c]).for_each(|(v, &p)| *v = p.into() as f32);
+            } else {
+                blend::<T, C>(src, w, &tr, &tc, pixel);
             }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

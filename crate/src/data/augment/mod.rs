@@ -352,14 +352,20 @@ impl Augmentation {
                 out.len()
             )));
         }
+        // A horizontal flip is done by the warp as it writes (the channel shift between them in
+        // Keras's order is per pixel, so the order does not matter).
+        let mut flip_horizontal = params.flip_horizontal;
         match params.affine(shape[0], shape[1]) {
-            Some(map) => affine::warp(src, shape, &map, self.fill_mode, self.cval, self.interpolation_order, out)?,
+            Some(map) => {
+                let map = affine::Affine { mirror: std::mem::take(&mut flip_horizontal), ..map };
+                affine::warp(src, shape, &map, self.fill_mode, self.cval, self.interpolation_order, out)?
+            }
             None => out.iter_mut().zip(src).for_each(|(o, &s)| *o = s.into() as f32),
         }
         if let Some(intensity) = params.channel_shift_intensity {
             color::channel_shift(out, intensity);
         }
-        if params.flip_horizontal {
+        if flip_horizontal {
             color::flip_horizontal(out, shape);
         }
         if params.flip_vertical {
@@ -481,6 +487,23 @@ mod tests {
         assert!(bad_zoom.random_transform(&photo(), 0).is_err());
         assert_eq!(ZoomRange::from(0.2f64).bounds().unwrap(), [0.8, 1.2]);
         assert!("nearest".parse::<FillMode>().is_ok() && "mirror".parse::<FillMode>().is_err());
+    }
+
+    #[test]
+    fn a_horizontal_flip_done_by_the_warp_equals_flipping_after_it() {
+        let aug = busy();
+        let x = photo();
+        for seed in 0..20 {
+            let params = aug
+                .random_transform_params(x.shape()[0], x.shape()[1], &mut rand::rngs::StdRng::seed_from_u64(seed))
+                .unwrap();
+            let unflipped = aug.apply_transform(&x, &TransformParams { flip_horizontal: false, ..params }).unwrap();
+            let flipped = aug.apply_transform(&x, &TransformParams { flip_horizontal: true, ..params }).unwrap();
+            let mut expected = unflipped.as_slice().unwrap().to_vec();
+            color::flip_horizontal(&mut expected, [x.shape()[0], x.shape()[1], x.shape()[2]]);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(flipped.as_slice().unwrap()), bits(&expected), "seed {seed}");
+        }
     }
 
     #[test]
