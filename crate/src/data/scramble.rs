@@ -32,7 +32,9 @@ pub fn scramble_pixels(x: &Tensor, seed: u64) -> Result<Tensor> {
     let pixels = x.to_shape((n, h * w, c)).map_err(|e| Error::Shape(e.to_string()))?;
     let picked = pixels.select(Axis(1), &permutation);
     let out = picked.to_shape((n, h, w, c)).map_err(|e| Error::Shape(e.to_string()))?;
-    Ok(out.into_owned().into_dyn())
+    // `select` along the pixel axis leaves the images interleaved in memory (strides such as
+    // [3, 45, 9, 1]); row-major again, a batch of them is one contiguous block.
+    Ok(out.as_standard_layout().into_owned().into_dyn())
 }
 
 #[cfg(test)]
@@ -54,6 +56,8 @@ mod tests {
             }
         }
         assert_ne!(s, scramble_pixels(&s, 8).unwrap());
+        // Row-major like its input: a batch of it is one contiguous block (notebook 5 trains on it).
+        assert!(s.is_standard_layout(), "strides {:?}", s.strides());
         assert!(scramble_pixels(&Tensor::zeros(vec![2, 3]), 1).is_err());
     }
 }

@@ -162,7 +162,10 @@ pub struct ArrayData {
 
 impl ArrayData {
     /// Serves `x` (samples first) and its one-hot labels `y` in batches of `batch_size`, in order.
+    /// An `x` not in row-major order (a transposed or permuted array) is copied into it once, so
+    /// that every batch is one contiguous block.
     pub fn new(x: Tensor, y: Option<Array2<f32>>, batch_size: usize) -> Result<Self> {
+        let x = if x.is_standard_layout() { x } else { x.as_standard_layout().into_owned() };
         let n = x.shape().first().copied().unwrap_or(0);
         if let Some(y) = &y {
             if y.nrows() != n {
@@ -198,5 +201,24 @@ impl Sequence for ArrayData {
     }
     fn samples(&self) -> usize {
         self.order.samples()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_permuted_array_is_served_in_contiguous_batches_of_the_same_values() {
+        let standard = Tensor::from_shape_fn(vec![6, 2, 3], |d| (d[0] * 100 + d[1] * 10 + d[2]) as f32);
+        // The same values with the samples axis innermost in memory.
+        let permuted = standard.clone().permuted_axes(vec![2, 1, 0]).as_standard_layout().into_owned();
+        let permuted = permuted.permuted_axes(vec![2, 1, 0]);
+        assert!(!permuted.is_standard_layout() && permuted == standard);
+        let mut data = ArrayData::new(permuted, None, 4).unwrap();
+        // Kept row-major: gathering a batch from the interleaved layout took twice as long an epoch.
+        assert!(data.x.is_standard_layout());
+        let batch = data.get(1).unwrap();
+        assert_eq!(batch.x, standard.slice(ndarray::s![4.., .., ..]).into_dyn());
     }
 }
