@@ -206,6 +206,14 @@ def toolchain_libdir():
         return None
 
 
+def base_python():
+    """The interpreter outside any virtual environment: the launcher needs only the standard library, and
+    the registration is shared by every checkout, so it must not name one checkout's `.venv` (deleting that
+    checkout, or a CI clone of it, would break the Rust kernel everywhere)."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return base if os.path.exists(base) else sys.executable
+
+
 def register(kernel_dir, evcxr):
     """`--register KERNEL_DIR EVCXR`, run by setup.sh: this file as KERNEL_DIR/snackml-kernel.py, run by
     this Python, in KERNEL_DIR/kernel.json. Writes only what differs; prints `changed` if it wrote."""
@@ -226,7 +234,7 @@ def register(kernel_dir, evcxr):
         os.replace(launcher + ".tmp", launcher)
         changed = True
     want = {
-        "argv": [sys.executable, launcher, "--evcxr", evcxr, "--control_file", "{connection_file}"],
+        "argv": [base_python(), launcher, "--evcxr", evcxr, "--control_file", "{connection_file}"],
         "display_name": "Rust",
         "language": "rust",
         "interrupt_mode": "message",

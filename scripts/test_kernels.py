@@ -233,6 +233,12 @@ def main():
             if kernels:
                 kernels[0].results.append(("the pool's .cargo/config.toml", written == rust_kernel.PROFILE,
                                            written[:200], 0.0))
+                # The registration is shared by every checkout: its Python must not be one checkout's
+                # .venv (removing that checkout, or a CI clone, would break the Rust kernel for all).
+                python = KernelSpecManager().get_kernel_spec("rust").argv[0]
+                in_venv = os.path.exists(os.path.join(os.path.dirname(os.path.dirname(python)), "pyvenv.cfg"))
+                kernels[0].results.append(("the registered kernel's Python is outside any venv",
+                                           os.path.exists(python) and not in_venv, python, 0.0))
     finally:
         for kernel in kernels:
             try:
