@@ -47,10 +47,12 @@ SEED_LOCK_WAIT = 15.0
 
 
 # Per-crate optimisation for the kernels' cold build, measured with `cargo build --timings` on 2
-# cores (environment.md): moxcms and pxfm (colour-profile conversion, which decoding the photos
-# never calls) take 21 s of CPU at evcxr's opt-level 2 and 6 s at 0; image's own code (the PNG
-# and BMP glue: JPEGs and resizing go through zune-jpeg, jpeg-decoder and snackml) 17 s at 2,
-# 13 s at 1. Generic code of these crates that snackml calls is compiled in snackml, at level 2.
+# cores (environment.md, bench/issue11-core.md): moxcms and pxfm (colour-profile conversion, which
+# decoding the photos never calls) take 21 s of CPU at evcxr's opt-level 2 and 6 s at 0; image's own
+# code 22 s at 1 and 5 s at 0, and it sits on the critical path just before snackml. JPEGs and
+# resizing go through zune-jpeg, jpeg-decoder and snackml (still at 2); what image's own code still
+# does, the PNG, BMP and PNM glue, is ~12% slower at 0 (a first decode of 600 PNGs 0.92 -> 1.01 s).
+# Generic code of these crates that snackml calls is compiled in snackml, at level 2.
 PROFILE = """# Written by snackml's kernel launcher (scripts/rust_kernel.py) for the build folders below.
 [profile.dev.package.moxcms]
 opt-level = 0
@@ -59,7 +61,7 @@ opt-level = 0
 opt-level = 0
 
 [profile.dev.package.image]
-opt-level = 1
+opt-level = 0
 """
 
 

@@ -24,7 +24,6 @@ use crate::layers::{layer_from_config, Layer};
 use crate::{Error, Result, Tensor};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// The file format this version writes and reads (the first, before safetensors, was 1).
@@ -132,7 +131,8 @@ impl Sequential {
             named.iter().zip(&bytes).map(|((_, t), b)| (t.shape(), b.as_slice())).collect();
         header.crc32 = header.checksum(&slices).map_err(Error::InvalidArgument)?;
         let json = serde_json::to_string(&header).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let metadata = HashMap::from([("snackml".to_string(), json)]);
+        // The map type is safetensors' own (hashbrown's: the crate is compiled without `std`).
+        let metadata = [("snackml".to_string(), json)].into_iter().collect();
         safetensors::tensor::serialize(views, Some(metadata))
             .map_err(|e| Error::InvalidArgument(format!("cannot write the weights: {e}")))
     }
