@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use snackml::callbacks::Logs;
 use snackml::data::datasets::{data_root, locate_in, locate_snacks, read_marker, MarkerKind, DATA_ENV};
-use snackml::data::download::{download_disabled, download_snacks, hub_base_url, DownloadOptions, NO_DOWNLOAD_ENV};
+use snackml::data::download::{
+    download_disabled, download_snacks, hub_base_url, DownloadOptions, NO_DOWNLOAD_ENV, SNACKS_SHA256,
+};
 use snackml::data::generator::{ClassMode, DirectoryIterator, FlowOptions, ImageDataGenerator};
 use snackml::data::image::{normalize_pixels, ResizeFilter};
 use snackml::data::synth::{contact_sheet, write_synthetic_snacks, SynthOptions};
@@ -76,13 +78,16 @@ struct DownloadArgs {
     /// The dataset folder [default: data/snacks in the repository].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The folder URL that holds images.zip [default: $SNACKML_HUB_URL, else the hub's
-    /// https://huggingface.co/datasets/Matthijs/snacks/resolve/main].
+    /// The folder URL that holds images.zip and credits.csv [default: $SNACKML_HUB_URL, else the
+    /// hub's https://huggingface.co/datasets/Matthijs/snacks/resolve/<pinned revision>].
     #[arg(long)]
     base_url: Option<String>,
     /// How many times a dropped transfer is resumed before giving up.
     #[arg(long, default_value_t = 3)]
     retries: usize,
+    /// The archive's expected SHA-256 [default: the real images.zip's at the pinned revision].
+    #[arg(long, value_name = "HEX", default_value = SNACKS_SHA256)]
+    sha256: String,
 }
 
 #[derive(clap::Args)]
@@ -94,6 +99,9 @@ struct GetArgs {
     /// Use the synthetic stand-in without trying the hub (as SNACKML_NO_DOWNLOAD=1 does).
     #[arg(long)]
     no_download: bool,
+    /// The archive's expected SHA-256 [default: the real images.zip's at the pinned revision].
+    #[arg(long, value_name = "HEX", default_value = SNACKS_SHA256)]
+    sha256: String,
 }
 
 #[derive(clap::Args)]
@@ -222,7 +230,8 @@ fn download(args: DownloadArgs) -> snackml::Result<()> {
         None => data_root()?.join("snacks"),
     };
     let base_url = args.base_url.unwrap_or_else(hub_base_url);
-    let options = DownloadOptions { base_url, retries: args.retries, ..DownloadOptions::default() };
+    let options =
+        DownloadOptions { base_url, retries: args.retries, sha256: Some(args.sha256), ..DownloadOptions::default() };
     println!("{}", download_snacks(&out, &options)?);
     println!("{CREDITS}");
     Ok(())
@@ -253,7 +262,8 @@ fn get_snacks(args: GetArgs) -> snackml::Result<()> {
     let why = match skipped {
         Some(why) => format!("Not downloading the snacks photos ({why})"),
         None => {
-            let options = DownloadOptions { base_url: hub_base_url(), ..DownloadOptions::default() };
+            let options =
+                DownloadOptions { base_url: hub_base_url(), sha256: Some(args.sha256), ..DownloadOptions::default() };
             match download_snacks(&real, &options) {
                 Ok(summary) => {
                     println!("{summary}");
