@@ -119,6 +119,21 @@ def chapter_problems(name, nb):
     return found
 
 
+def data_line_problems(nb, real):
+    """A notebook that reads the photos says first which data it runs on: on anything but the real photos,
+    that its numbers are not the chapter's (the crate's SnacksLocation line, snacks_dir())."""
+    texts = [t for t in outputs_text(nb).splitlines() if t.strip()]
+    if not texts or not texts[0].startswith("Using "):
+        return []
+    line = texts[0]
+    if real and not line.startswith("Using the snacks photos"):
+        return [f"data line: on the real photos the first output says {line!r}"]
+    if not real and "its numbers are not the chapter's" not in line:
+        return [f"data line: not on the real photos, yet the first output does not say so: {line!r}"]
+    print(f"    data line: {line}")
+    return []
+
+
 def is_report(line):
     return any(p.match(line) for p in REPORTS)
 
@@ -228,7 +243,8 @@ def main():
 
             print(f"running {name} ...", flush=True)
             nb, seconds = run(path, a.timeout)
-            found = problems(nb) + style_problems(path, nb) + (chapter_problems(name, nb) if real else [])
+            found = problems(nb) + style_problems(path, nb) + data_line_problems(nb, real)
+            found += chapter_problems(name, nb) if real else []
             slow = sorted(((cell_seconds(c) or 0.0, i) for i, c in enumerate(nb.cells)), reverse=True)[:3]
             print("  slowest cells: " + ", ".join(f"#{i} {s:.1f}s" for s, i in slow), flush=True)
             if a.timings:

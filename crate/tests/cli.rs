@@ -201,7 +201,9 @@ fn download_snacks_uses_its_base_url_and_out_folder() {
     let out_dir = tmp.path().join("snacks");
     let out = snackml(&["download-snacks", "--out", out_dir.to_str().unwrap(), "--base-url", &base, "--retries", "0"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stderr(&out).contains("train/ has 1 class folders, expected 20"), "{}", stderr(&out));
+    // Without --sha256 the archive must be the real one, at the pinned revision.
+    let refused = format!("not the expected {} (deleted, nothing unpacked)", snackml::data::download::SNACKS_SHA256);
+    assert!(stderr(&out).contains(&refused), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("Downloading {base}/images.zip (")), "{}", stdout(&out));
     assert!(server.join().unwrap().starts_with("GET /snacks/images.zip "));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "something was left behind");

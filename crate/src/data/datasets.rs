@@ -102,12 +102,17 @@ impl fmt::Display for SnacksLocation {
             DatasetKind::Real => write!(f, "Using the snacks photos at {path}{counts}."),
             DatasetKind::Synthetic => write!(
                 f,
-                "Using the synthetic snacks stand-in at {path}{counts}: run scripts/get_snacks.sh for the real photos."
+                "Using the synthetic snacks stand-in at {path}{counts}, not the real photos: its numbers are not \
+                 the chapter's (scripts/get_snacks.sh downloads the photos)."
             ),
             DatasetKind::FromEnv if self.is_real_snacks() => {
                 write!(f, "Using the snacks photos at {path}{counts}, from {DATA_ENV}.")
             }
-            DatasetKind::FromEnv => write!(f, "Using the dataset at {path}{counts}, from {DATA_ENV}."),
+            DatasetKind::FromEnv => write!(
+                f,
+                "Using the dataset at {path}{counts}, from {DATA_ENV}: not the snacks photos, so its numbers are \
+                 not the chapter's."
+            ),
         }
     }
 }
@@ -355,8 +360,8 @@ mod tests {
             SnacksLocation { path: "data/synth".into(), kind: DatasetKind::Synthetic, counts: Some([2000, 500, 500]) };
         assert_eq!(
             loc.to_string(),
-            "Using the synthetic snacks stand-in at data/synth (2000 train, 500 val, 500 test images): \
-             run scripts/get_snacks.sh for the real photos."
+            "Using the synthetic snacks stand-in at data/synth (2000 train, 500 val, 500 test images), not the \
+             real photos: its numbers are not the chapter's (scripts/get_snacks.sh downloads the photos)."
         );
     }
 
