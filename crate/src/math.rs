@@ -109,6 +109,13 @@ pub fn flush_subnormal(x: f32) -> f32 {
 /// assert_eq!(y, ndarray::array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
 /// ```
 pub fn one_hot(labels: &[usize], k: usize) -> crate::Result<Array2<f32>> {
+    // More than isize::MAX bytes cannot be allocated: say so rather than abort.
+    if labels.len().checked_mul(k).and_then(|n| n.checked_mul(4)).is_none_or(|b| b > isize::MAX as usize) {
+        return Err(crate::Error::InvalidArgument(format!(
+            "{} labels × {k} classes is too large an array for one-hot labels",
+            labels.len()
+        )));
+    }
     let mut y = Array2::zeros((labels.len(), k));
     for (i, &l) in labels.iter().enumerate() {
         if l >= k {

@@ -496,3 +496,31 @@ fn resizing_to_a_zero_side_gives_an_empty_image() {
         assert_eq!(resize(image::RgbImage::new(0, 0), 3, 2, filter).dimensions(), (2, 3));
     }
 }
+
+/// Empty validation data is an error that says so (Keras would report `val_loss` 0.0, a number
+/// nobody measured), before any epoch runs.
+#[test]
+fn empty_validation_data_is_an_error_not_a_zero_loss() {
+    let mut m = logreg(3);
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy]).unwrap();
+    let x = Tensor::zeros(ndarray::IxDyn(&[4, 4, 4, 3]));
+    let mut y = ndarray::Array2::zeros((4, 5));
+    y.column_mut(0).fill(1.0);
+    let mut train = ArrayData::new(x, Some(y), 2).unwrap();
+    let mut empty =
+        ArrayData::new(Tensor::zeros(ndarray::IxDyn(&[0, 4, 4, 3])), Some(ndarray::Array2::zeros((0, 5))), 2).unwrap();
+    let before = m.get_weights();
+    let msg = m.fit(&mut train, Some(&mut empty), 1).unwrap_err().to_string();
+    assert!(msg.contains("validation data has no batches"), "{msg}");
+    assert_eq!(m.get_weights(), before, "it trained before refusing");
+}
+
+/// Sizes no machine can hold are errors, not an abort or an overflow.
+#[test]
+fn impossible_sizes_are_errors() {
+    let msg = snackml::math::one_hot(&[0], usize::MAX).unwrap_err().to_string();
+    assert!(msg.contains("too large"), "{msg}");
+    let order = snackml::data::BatchOrder::new(10, 4, None).unwrap();
+    assert!(order.batch(usize::MAX).is_empty());
+    assert!(order.checked_batch(usize::MAX).is_err());
+}

@@ -128,8 +128,8 @@ impl BatchOrder {
 
     /// The sample indices of batch `index` this epoch (empty past the end).
     pub fn batch(&self, index: usize) -> &[usize] {
-        let start = (index * self.batch_size).min(self.order.len());
-        let end = (start + self.batch_size).min(self.order.len());
+        let start = index.saturating_mul(self.batch_size).min(self.order.len());
+        let end = start.saturating_add(self.batch_size).min(self.order.len());
         &self.order[start..end]
     }
 

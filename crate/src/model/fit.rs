@@ -153,6 +153,12 @@ impl Sequential {
         if steps == 0 {
             return Err(Error::InvalidArgument("the training data has no batches".into()));
         }
+        if validation.as_deref().is_some_and(|v| v.len() == 0) {
+            // Keras would report val_loss 0.0 for every epoch; that is a wrong number, not a result.
+            return Err(Error::InvalidArgument(
+                "the validation data has no batches: pass None for no validation, or a folder with images".into(),
+            ));
+        }
         let info = RunInfo { kind: RunKind::Fit, epochs: options.epochs, steps };
         let mut progbar = ProgbarLogger::new(options.verbose.unwrap_or(self.verbose));
         let mut recorder = Recorder::default();
