@@ -24,17 +24,21 @@ STAMP="$VENV/.requirements.sha256"
 WANT="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/jupyter" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   say "Creating the Python environment in .venv (JupyterLab, nbclient)"
+  step_start=$SECONDS
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
   "$VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements.txt"
   echo "$WANT" > "$STAMP"
+  say "The Python environment: done in $((SECONDS - step_start)) s"
 fi
 export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
 
 # 2. The evcxr Rust kernel.
 if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
   say "Installing evcxr_jupyter $EVCXR_VERSION (compiles once, about 6 minutes on 2 cores)"
+  step_start=$SECONDS
   cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --quiet
+  say "evcxr_jupyter: done in $((SECONDS - step_start)) s"
 fi
 
 # 3. Its registration with Jupyter, where evcxr_jupyter --install puts it (every Jupyter finds it), with
@@ -61,9 +65,12 @@ notebook_env() { :; }
 if [ ! -f "$ROOT/data/synth/.complete" ] && [ ! -f "$ROOT/data/snacks/.complete" ]; then
   say "Writing the synthetic snacks dataset to data/synth (the offline stand-in for the real photos)"
   # The test profile with all features: the same build `cargo test --all-features` makes, so it is compiled once.
+  step_start=$SECONDS
   cargo run --quiet --profile test --all-features --manifest-path "$ROOT/Cargo.toml" -p snackml --bin snackml -- synth --out "$ROOT/data/synth"
+  say "The synthetic stand-in (and the build that drew it): done in $((SECONDS - step_start)) s"
 fi
 # 5. The crate compiled once for the Rust kernel, when no kernel build folder is built yet: then even
-#    notebooks opened at once the very first time start from copies of it (see scripts/warm_kernel.py).
+#    notebooks opened at once the very first time start from copies of it (see scripts/warm_kernel.py,
+#    which prints its own "done in N s" when it compiles).
 python "$ROOT/scripts/warm_kernel.py" "$ROOT/crate"
 say "Set up: JupyterLab $(jupyter lab --version 2>/dev/null | head -1), evcxr_jupyter $EVCXR_VERSION, data in $(ls -d "$ROOT"/data/snacks "$ROOT"/data/synth 2>/dev/null | head -1)"
