@@ -3,7 +3,8 @@
 #   0. cargo fmt --check and clippy with warnings as errors
 #   1. cargo test (unit, integration and doc tests, all features)
 #   1b. the saved files read from Python: safetensors with numpy, ONNX with onnxruntime and onnx.checker
-#   1c. start.sh's data step: the photos from a local server posing as the hub, the stand-in without one
+#   1c. start.sh's data step: the photos from a local fake of the hub (checksums, credits, resume), the
+#       stand-in without one; start.sh as root serving JupyterLab
 #   2. the fuzz targets build (scripts/fuzz-build.sh)
 #   3. every notebook executed headless with the real evcxr kernel, failing on any error, or on stderr
 #      other than the crate's own reports
@@ -39,7 +40,7 @@ cargo test -p snackml --lib || status=1
 say "Saved models outside Rust: safetensors in numpy, ONNX in onnxruntime (scripts/test_python_interop.py)"
 python scripts/test_python_interop.py || status=1
 
-say "The data step of start.sh, both ways, against servers on 127.0.0.1 (scripts/test_start.py)"
+say "The data step of start.sh, both ways, against a fake hub on 127.0.0.1 and its CDN on 127.0.0.2; start.sh as root (scripts/test_start.py)"
 python scripts/test_start.py || status=1
 
 say "Building the fuzz targets (running them is by hand: docs/reliability.md)"
