@@ -153,7 +153,7 @@ impl Sequential {
         if steps == 0 {
             return Err(Error::InvalidArgument("the training data has no batches".into()));
         }
-        if validation.as_deref().is_some_and(|v| v.len() == 0) {
+        if validation.as_deref().is_some_and(|v| v.is_empty()) {
             // Keras would report val_loss 0.0 for every epoch; that is a wrong number, not a result.
             return Err(Error::InvalidArgument(
                 "the validation data has no batches: pass None for no validation, or a folder with images".into(),
