@@ -108,7 +108,7 @@ fn main() -> Result<()> {
         model.set_name(name);
         model.compile(Loss::CategoricalCrossentropy, Adam::new(1e-3), &[Metric::Accuracy])?;
         let losses: Vec<f32> =
-            data.train.iter().map(|(x, y)| Ok(model.train_on_batch(x, y)?.0)).collect::<Result<_>>()?;
+            data.train.iter().map(|(x, y)| model.train_on_batch(x, y)?.value("loss")).collect::<Result<_>>()?;
         let probabilities = model.predict(&data.x)?;
         let (onnx, weights) = (out.join(format!("{name}.onnx")), out.join(format!("{name}.snackml")));
         let start = Instant::now();

@@ -18,11 +18,18 @@
 //! // a uniform guess over 20 classes costs ln 20 ≈ 2.9957
 //! let p = ndarray::Array2::from_elem((1, 20), 0.05f32);
 //! let mut y = ndarray::Array2::zeros((1, 20)); y[[0, 3]] = 1.0;
-//! let l = categorical_crossentropy(&y, &p);
+//! let l = categorical_crossentropy(&y, &p)?;
 //! assert!((l[0] - 20f32.ln()).abs() < 1e-5);
+//! // labels and predictions of different shapes are an error, not a panic
+//! assert!(categorical_crossentropy(&y, &ndarray::Array2::from_elem((1, 10), 0.1)).is_err());
+//! # Ok::<(), snackml::Error>(())
 //! ```
+//!
+//! Every function here checks that labels and predictions have the same shape `(batch, classes)`.
 
 use crate::math::flush_subnormal;
+use crate::metrics::check_same_shape;
+use crate::Result;
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +56,7 @@ impl Loss {
     }
 
     /// The loss of each sample.
-    pub fn per_sample(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array1<f32> {
+    pub fn per_sample(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<Array1<f32>> {
         match self {
             Loss::CategoricalCrossentropy => categorical_crossentropy(y_true, y_pred),
             Loss::BinaryCrossentropy => binary_crossentropy(y_true, y_pred),
@@ -57,18 +64,18 @@ impl Loss {
     }
 
     /// The mean loss over the batch and its gradient with respect to `y_pred`.
-    pub fn mean_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> (f32, Array2<f32>) {
-        let (per_sample, grad) = self.per_sample_and_grad(y_true, y_pred);
-        (per_sample.mean().unwrap_or(0.0), grad)
+    pub fn mean_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<(f32, Array2<f32>)> {
+        let (per_sample, grad) = self.per_sample_and_grad(y_true, y_pred)?;
+        Ok((per_sample.mean().unwrap_or(0.0), grad))
     }
 
     /// The loss of each sample and the gradient of their mean with respect to `y_pred`.
-    pub fn per_sample_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> (Array1<f32>, Array2<f32>) {
+    pub fn per_sample_and_grad(self, y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<(Array1<f32>, Array2<f32>)> {
         let grad = match self {
-            Loss::CategoricalCrossentropy => categorical_crossentropy_grad(y_true, y_pred),
-            Loss::BinaryCrossentropy => binary_crossentropy_grad(y_true, y_pred),
+            Loss::CategoricalCrossentropy => categorical_crossentropy_grad(y_true, y_pred)?,
+            Loss::BinaryCrossentropy => binary_crossentropy_grad(y_true, y_pred)?,
         };
-        (self.per_sample(y_true, y_pred), grad)
+        Ok((self.per_sample(y_true, y_pred)?, grad))
     }
 }
 
@@ -90,17 +97,19 @@ fn clip(p: f32) -> f32 {
 }
 
 /// Categorical cross-entropy of each row, from probabilities (Keras's clipped formula).
-pub fn categorical_crossentropy(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array1<f32> {
-    Array1::from_iter(y_true.rows().into_iter().zip(y_pred.rows()).map(|(y, p)| {
+pub fn categorical_crossentropy(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<Array1<f32>> {
+    check_same_shape(y_true.view(), y_pred.view())?;
+    Ok(Array1::from_iter(y_true.rows().into_iter().zip(y_pred.rows()).map(|(y, p)| {
         let s: f32 = p.sum();
         -y.iter().zip(p).map(|(&y, &p)| if y == 0.0 { 0.0 } else { y * clip(p / s).ln() }).sum::<f32>()
-    }))
+    })))
 }
 
 /// `∂ mean(L) / ∂p` for [`categorical_crossentropy`]: through the clip (zero outside
 /// `[ε, 1 − ε]`) and the division of each row by its sum `s`:
 /// `∂L/∂pⱼ = gⱼ/s − Σᵢ gᵢ·pᵢ/s²` with `gᵢ = −yᵢ / clip(pᵢ/s)`.
-pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array2<f32> {
+pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<Array2<f32>> {
+    check_same_shape(y_true.view(), y_pred.view())?;
     let n = y_true.nrows().max(1) as f32;
     let mut grad = Array2::zeros(y_pred.raw_dim());
     for ((mut g, y), p) in grad.rows_mut().into_iter().zip(y_true.rows()).zip(y_pred.rows()) {
@@ -122,7 +131,7 @@ pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>)
             *gj = (gqj / s - dot / (s * s)) / n;
         }
     }
-    grad
+    Ok(grad)
 }
 
 /// Categorical cross-entropy from logits, as Keras computes it when the model ends in a softmax:
@@ -132,7 +141,8 @@ pub fn categorical_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>)
 pub fn categorical_crossentropy_from_logits(
     y_true: &Array2<f32>,
     logits: ArrayView2<f32>,
-) -> (Array1<f32>, Array2<f32>) {
+) -> Result<(Array1<f32>, Array2<f32>)> {
+    check_same_shape(y_true.view(), logits)?;
     let n = y_true.nrows().max(1) as f32;
     let mut grad = Array2::zeros(logits.raw_dim());
     let mut losses = Array1::zeros(logits.nrows());
@@ -149,13 +159,14 @@ pub fn categorical_crossentropy_from_logits(
             .and(&z)
             .for_each(|g, &y, &z| *g = flush_subnormal(((z - log_sum).exp() * ysum - y) / n));
     }
-    (losses, grad)
+    Ok((losses, grad))
 }
 
 /// Binary cross-entropy of each row (mean over the row's outputs), from probabilities.
-pub fn binary_crossentropy(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array1<f32> {
+pub fn binary_crossentropy(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<Array1<f32>> {
+    check_same_shape(y_true.view(), y_pred.view())?;
     let k = y_true.ncols().max(1) as f32;
-    Array1::from_iter(y_true.rows().into_iter().zip(y_pred.rows()).map(|(y, p)| {
+    Ok(Array1::from_iter(y_true.rows().into_iter().zip(y_pred.rows()).map(|(y, p)| {
         -y.iter()
             .zip(p)
             .map(|(&y, &p)| {
@@ -164,11 +175,12 @@ pub fn binary_crossentropy(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array1
             })
             .sum::<f32>()
             / k
-    }))
+    })))
 }
 
 /// `∂ mean(L) / ∂p` for [`binary_crossentropy`] (zero where `p` is clipped).
-pub fn binary_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Array2<f32> {
+pub fn binary_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> Result<Array2<f32>> {
+    check_same_shape(y_true.view(), y_pred.view())?;
     let scale = (y_true.nrows().max(1) * y_true.ncols().max(1)) as f32;
     let mut grad = Array2::zeros(y_pred.raw_dim());
     Zip::from(&mut grad).and(y_true).and(y_pred).for_each(|g, &y, &p| {
@@ -178,7 +190,7 @@ pub fn binary_crossentropy_grad(y_true: &Array2<f32>, y_pred: &Array2<f32>) -> A
             0.0
         }
     });
-    grad
+    Ok(grad)
 }
 
 #[cfg(test)]
@@ -190,7 +202,8 @@ mod tests {
     fn gradient_from_logits_has_no_subnormal_entries() {
         // softmax = (1, e^(−90), e^(−200)) before the flush: both small ones are subnormal.
         let (loss, grad) =
-            categorical_crossentropy_from_logits(&array![[1.0, 0.0, 0.0]], array![[0.0, -90.0, -200.0]].view());
+            categorical_crossentropy_from_logits(&array![[1.0, 0.0, 0.0]], array![[0.0, -90.0, -200.0]].view())
+                .unwrap();
         assert!(loss[0].abs() < 1e-6);
         assert!(grad.iter().all(|g| *g == 0.0 || g.is_normal()), "{grad:?}");
         assert_eq!(grad, array![[0.0, 0.0, 0.0]]);

@@ -10,7 +10,7 @@
 //! assert!((p.sum() - 1.0).abs() < 1e-6);
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, CowArray, Ix2};
+use ndarray::{Array, Array1, Array2, ArrayView2, ArrayViewMut2, Axis, CowArray, Dimension, Ix2};
 
 /// The dot product `dot(a, x) = Σᵢ aᵢ·xᵢ`. Both slices must have the same length.
 ///
@@ -57,20 +57,25 @@ pub fn relu(x: f32) -> f32 {
     }
 }
 
-/// Row-wise softmax `softmax(z)ⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m)` with `m = maxₖ zₖ`.
+/// Softmax over the last axis (each row of a matrix):
+/// `softmax(z)ⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m)` with `m = maxₖ zₖ`.
 ///
 /// Subtracting the row maximum changes nothing mathematically and keeps `exp` from
 /// overflowing, so logits of ±1000 give exact 0s and 1s, never NaN. Probabilities below
-/// `f32::MIN_POSITIVE` become 0 ([`flush_subnormal`]).
-pub fn softmax(z: &Array2<f32>) -> Array2<f32> {
+/// `f32::MIN_POSITIVE` become 0 ([`flush_subnormal`]). Any rank; a 0-d array is one row of one.
+pub fn softmax<D: Dimension>(z: &Array<f32, D>) -> Array<f32, D> {
     let mut p = z.clone();
     softmax_inplace(&mut p);
     p
 }
 
-/// [`softmax`] over each row of `z`, in place.
-pub fn softmax_inplace(z: &mut Array2<f32>) {
-    for mut row in z.rows_mut() {
+/// [`softmax`] over the last axis of `z`, in place.
+pub fn softmax_inplace<D: Dimension>(z: &mut Array<f32, D>) {
+    let Some(last) = z.ndim().checked_sub(1) else {
+        z.mapv_inplace(|v| if v.is_nan() { v } else { 1.0 });
+        return;
+    };
+    for mut row in z.lanes_mut(Axis(last)) {
         let m = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let m = if m.is_finite() { m } else { 0.0 };
         row.mapv_inplace(|v| (v - m).exp());

@@ -39,9 +39,17 @@ impl L2 {
         (self.l2 as f64 * w.iter().map(|&v| v as f64 * v as f64).sum::<f64>()) as f32
     }
 
-    /// Adds `∂R/∂W = 2λ·W` to `grad`.
-    pub fn add_grad(&self, w: &Tensor, grad: &mut Tensor) {
+    /// Adds `∂R/∂W = 2λ·W` to `grad`; fails when `grad` and `w` differ in shape.
+    pub fn add_grad(&self, w: &Tensor, grad: &mut Tensor) -> Result<()> {
+        if w.shape() != grad.shape() {
+            return Err(Error::Shape(format!(
+                "L2: the gradient has shape {:?} but the weight {:?}",
+                grad.shape(),
+                w.shape()
+            )));
+        }
         let k = 2.0 * self.l2;
         ndarray::Zip::from(grad).and(w).for_each(|g, &w| *g += k * w);
+        Ok(())
     }
 }

@@ -39,14 +39,14 @@ fn sample_history() -> History {
     let epochs = 10;
     let f = |i: usize, a: f32, b: f32| a + b * (-(i as f32) / 3.0).exp();
     History {
-        epoch: (1..=epochs).collect(),
-        loss: (0..epochs).map(|i| f(i, 0.6, 2.4)).collect(),
-        accuracy: (0..epochs).map(|i| 0.85 - f(i, 0.0, 0.7)).collect(),
-        val_loss: (0..epochs).map(|i| f(i, 1.2, 1.9) + 0.02 * i as f32).collect(),
-        val_accuracy: (0..epochs).map(|i| 0.6 - f(i, 0.0, 0.45)).collect(),
         batch_loss: (0..300).map(|i| f(i / 30, 0.6, 2.4) + 0.3 * ((i * 7919) % 13) as f32 / 13.0).collect(),
         seconds: vec![2.5; epochs],
-        ..History::default()
+        ..History::from_columns(&[
+            ("loss", (0..epochs).map(|i| f(i, 0.6, 2.4)).collect()),
+            ("accuracy", (0..epochs).map(|i| 0.85 - f(i, 0.0, 0.7)).collect()),
+            ("val_loss", (0..epochs).map(|i| f(i, 1.2, 1.9) + 0.02 * i as f32).collect()),
+            ("val_accuracy", (0..epochs).map(|i| 0.6 - f(i, 0.0, 0.45)).collect()),
+        ])
     }
 }
 
@@ -84,13 +84,13 @@ fn history_plot_has_two_svgs_with_titles_and_legend() {
 #[test]
 fn nan_and_empty_histories_do_not_panic() {
     let mut h = sample_history();
-    h.loss[3] = f32::NAN;
-    h.val_loss = vec![f32::NAN; h.len()];
+    h.history[0].1[3] = f32::NAN;
+    h.history[2].1 = vec![f32::NAN; h.len()];
     h.batch_loss[5] = f32::INFINITY;
     assert_eq!(plot_history(&h).count("<svg"), 2);
     assert_eq!(plot_batch_loss(&h).count("<svg"), 1);
     assert!(!History::default().to_html().is_error());
-    let only_loss = History { epoch: vec![1], loss: vec![0.5], ..History::default() };
+    let only_loss = History::from_columns(&[("loss", vec![0.5])]);
     assert_eq!(plot_history(&only_loss).count("<svg"), 1);
 }
 

@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use snackml::activations::Activation;
 use snackml::data::ArrayData;
-use snackml::layers::{ActivationLayer, Cache, Dense, Dropout, Flatten, Layer, Mode};
+use snackml::layers::{ActivationLayer, Cache, Context, Dense, Dropout, Flatten, Layer};
 use snackml::losses::{self, Loss};
 use snackml::prelude::{Metric, Sequential, Sgd, Verbose};
 
@@ -68,30 +68,25 @@ const ATOL: f64 = 5e-4;
 const RTOL: f64 = 5e-3;
 
 /// The layer's forward pass followed by its activation, as the model runs it.
-fn call(layer: &mut dyn Layer, x: &ArrayD<f32>, mode: Mode) -> (ArrayD<f32>, Cache) {
-    let (z, cache) = layer.forward(x.clone(), mode).unwrap();
-    let y = match layer.activation() {
-        Activation::Linear => z,
-        act => act.forward(z.into_dimensionality::<ndarray::Ix2>().unwrap()).into_dyn(),
-    };
-    (y, cache)
+fn call(layer: &mut dyn Layer, x: &ArrayD<f32>, training: bool) -> (ArrayD<f32>, Cache) {
+    let mut ctx = if training { Context::training_deterministic() } else { Context::inference() };
+    let (z, cache) = layer.forward(x.clone(), &mut ctx).unwrap();
+    (layer.activation().forward(z), cache)
 }
 
 /// Checks a layer's stored parameter gradients and returned input gradient at input `x`
 /// (through its activation, as the model backpropagates it).
 fn check_layer(what: &str, layer: &mut dyn Layer, x: &ArrayD<f32>, h: f32, seed: u64) {
-    let (y, cache) = call(layer, x, Mode::Training);
+    let (y, cache) = call(layer, x, true);
     let r = uniform(y.shape(), -1.0, 1.0, &mut rng(seed));
     let dz = match layer.activation() {
         Activation::Linear => r.clone(),
-        act => {
-            act.backward(&y.clone().into_dimensionality().unwrap(), r.clone().into_dimensionality().unwrap()).into_dyn()
-        }
+        act => act.backward(&y, r.clone()).unwrap(),
     };
     let dx = layer.backward(cache, dz, true).unwrap().expect("input gradient was asked for");
 
     // input gradient
-    let num = numeric_grad(x, h, |x| project(&call(layer, x, Mode::Inference).0, &r));
+    let num = numeric_grad(x, h, |x| project(&call(layer, x, false).0, &r));
     assert_grad_close(&format!("{what} ∂x"), &dx, &num, ATOL, RTOL);
 
     // parameter gradients
@@ -100,7 +95,7 @@ fn check_layer(what: &str, layer: &mut dyn Layer, x: &ArrayD<f32>, h: f32, seed:
     for (k, (value, grad)) in params.iter().enumerate() {
         let num = numeric_grad(value, h, |v| {
             layer.params_mut()[k].value = v.clone();
-            let out = project(&call(layer, x, Mode::Inference).0, &r);
+            let out = project(&call(layer, x, false).0, &r);
             layer.params_mut()[k].value = value.clone();
             out
         });
@@ -159,14 +154,16 @@ fn dropout_gradient() {
     let mut d = Dropout::new(0.4).seed(3);
     d.build(&[6], &mut rng(0)).unwrap();
     let x = uniform(&[5, 6], -1.0, 1.0, &mut rng(1));
-    let before = d.clone();
-    let (y, cache) = d.forward(x.clone(), Mode::Training).unwrap();
+    let masks = rng(3);
+    let (y, cache) = d.forward(x.clone(), &mut Context::training(&mut masks.clone())).unwrap();
     assert!(y.iter().any(|&v| v == 0.0) && y.iter().any(|&v| v != 0.0), "a 40% dropout drops some, keeps some");
     let r = uniform(&[5, 6], -1.0, 1.0, &mut rng(2));
     let dx = d.backward(cache, r.clone(), true).unwrap().unwrap();
-    let num = numeric_grad(&x, H, |x| project(&before.clone().forward(x.clone(), Mode::Training).unwrap().0, &r));
+    let num = numeric_grad(&x, H, |x| {
+        project(&d.forward(x.clone(), &mut Context::training(&mut masks.clone())).unwrap().0, &r)
+    });
     assert_grad_close("Dropout ∂x", &dx, &num, ATOL, RTOL);
-    assert_eq!(d.forward(x.clone(), Mode::Inference).unwrap().0, x);
+    assert_eq!(d.forward(x.clone(), &mut Context::inference()).unwrap().0, x);
 }
 
 /// The Activation layer's backward pass, for each activation (relu away from its kink).
@@ -217,10 +214,10 @@ fn mean_f64(v: ndarray::Array1<f32>) -> f64 {
 fn categorical_crossentropy_gradient_from_probs() {
     let p = probs_rows(4, 5, 1);
     for y in [one_hot_rows(4, 5, 2), probs_rows(4, 5, 3)] {
-        let (mean, grad) = Loss::CategoricalCrossentropy.mean_and_grad(&y, &p);
-        assert!((mean as f64 - mean_f64(losses::categorical_crossentropy(&y, &p))).abs() < 1e-6);
+        let (mean, grad) = Loss::CategoricalCrossentropy.mean_and_grad(&y, &p).unwrap();
+        assert!((mean as f64 - mean_f64(losses::categorical_crossentropy(&y, &p).unwrap())).abs() < 1e-6);
         let num = numeric_grad(&p.clone().into_dyn(), 1e-3, |q| {
-            mean_f64(losses::categorical_crossentropy(&y, &q.clone().into_dimensionality().unwrap()))
+            mean_f64(losses::categorical_crossentropy(&y, &q.clone().into_dimensionality().unwrap()).unwrap())
         });
         assert_grad_close("CCE ∂p", &grad.into_dyn(), &num, ATOL, RTOL);
     }
@@ -232,16 +229,16 @@ fn categorical_crossentropy_gradient_from_probs() {
 fn categorical_crossentropy_gradient_is_zero_through_the_clip() {
     let p = ndarray::array![[1e-9f32, 0.5, 0.5], [0.2, 0.3, 0.5]];
     let y = ndarray::array![[1.0f32, 0.0, 0.0], [0.0, 1.0, 0.0]];
-    let grad = losses::categorical_crossentropy_grad(&y, &p);
+    let grad = losses::categorical_crossentropy_grad(&y, &p).unwrap();
     assert!(grad.row(0).iter().all(|&g| g == 0.0), "clipped row must have zero gradient: {grad}");
     let num = numeric_grad(&p.clone().into_dyn(), 1e-3, |q| {
-        mean_f64(losses::categorical_crossentropy(&y, &q.clone().into_dimensionality().unwrap()))
+        mean_f64(losses::categorical_crossentropy(&y, &q.clone().into_dimensionality().unwrap()).unwrap())
     });
     // the clipped entry itself: perturbing 1e-9 by ±1e-3 would leave the clip, so compare the rest
     let mut num = num;
     num[[0, 0]] = 0.0;
     assert_grad_close("clipped CCE ∂p", &grad.into_dyn(), &num, ATOL, RTOL);
-    assert_eq!(losses::categorical_crossentropy(&y, &p)[0], -(losses::EPSILON.ln()));
+    assert_eq!(losses::categorical_crossentropy(&y, &p).unwrap()[0], -(losses::EPSILON.ln()));
 }
 
 /// Categorical cross-entropy from logits: per-sample values equal the clipped formula on
@@ -250,16 +247,16 @@ fn categorical_crossentropy_gradient_is_zero_through_the_clip() {
 fn categorical_crossentropy_gradient_from_logits() {
     let z = uniform(&[4, 5], -3.0, 3.0, &mut rng(7)).into_dimensionality::<ndarray::Ix2>().unwrap();
     for y in [one_hot_rows(4, 5, 8), probs_rows(4, 5, 9)] {
-        let (per_sample, grad) = losses::categorical_crossentropy_from_logits(&y, z.view());
+        let (per_sample, grad) = losses::categorical_crossentropy_from_logits(&y, z.view()).unwrap();
         if y.iter().all(|&v| v == 0.0 || v == 1.0) {
-            let clipped = losses::categorical_crossentropy(&y, &snackml::math::softmax(&z));
+            let clipped = losses::categorical_crossentropy(&y, &snackml::math::softmax(&z)).unwrap();
             for (a, b) in per_sample.iter().zip(&clipped) {
                 assert!((a - b).abs() < 1e-5, "from logits {a}, from probabilities {b}");
             }
         }
         let num = numeric_grad(&z.clone().into_dyn(), H, |q| {
             let q = q.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
-            mean_f64(losses::categorical_crossentropy_from_logits(&y, q.view()).0)
+            mean_f64(losses::categorical_crossentropy_from_logits(&y, q.view()).unwrap().0)
         });
         assert_grad_close("CCE ∂logits", &grad.into_dyn(), &num, ATOL, RTOL);
     }
@@ -271,10 +268,10 @@ fn binary_crossentropy_gradient() {
     let p = uniform(&[4, 3], 0.05, 0.95, &mut rng(11)).into_dimensionality::<ndarray::Ix2>().unwrap();
     let y = uniform(&[4, 3], 0.0, 1.0, &mut rng(12)).mapv(|v| if v > 0.5 { 1.0 } else { 0.0 });
     let y = y.into_dimensionality::<ndarray::Ix2>().unwrap();
-    let (mean, grad) = Loss::BinaryCrossentropy.mean_and_grad(&y, &p);
-    assert!((mean as f64 - mean_f64(losses::binary_crossentropy(&y, &p))).abs() < 1e-6);
+    let (mean, grad) = Loss::BinaryCrossentropy.mean_and_grad(&y, &p).unwrap();
+    assert!((mean as f64 - mean_f64(losses::binary_crossentropy(&y, &p).unwrap())).abs() < 1e-6);
     let num = numeric_grad(&p.clone().into_dyn(), 1e-3, |q| {
-        mean_f64(losses::binary_crossentropy(&y, &q.clone().into_dimensionality().unwrap()))
+        mean_f64(losses::binary_crossentropy(&y, &q.clone().into_dimensionality().unwrap()).unwrap())
     });
     assert_grad_close("BCE ∂p", &grad.into_dyn(), &num, ATOL, RTOL);
 }
@@ -282,7 +279,7 @@ fn binary_crossentropy_gradient() {
 /// The mean loss of `model` on (x, y), computed by `evaluate` (one batch).
 fn model_loss(model: &mut Sequential, x: &ArrayD<f32>, y: &Array2<f32>) -> f64 {
     let mut data = ArrayData::new(x.clone(), Some(y.clone()), x.shape()[0]).unwrap();
-    model.evaluate(&mut data).unwrap().0 as f64
+    model.evaluate(&mut data).unwrap().value("loss").unwrap() as f64
 }
 
 /// Whole models: the gradients `train_on_batch` leaves in the parameters equal finite

@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2, ArrayD};
 use serde_json::Value;
 use snackml::callbacks::{Callback, EarlyStopping, Logs, ReduceLROnPlateau, RunInfo, RunKind};
 use snackml::data::ArrayData;
-use snackml::layers::{Dropout, Layer, Mode};
+use snackml::layers::{Context, Dropout, Layer};
 use snackml::prelude::*;
 use snackml::regularizers::L2;
 
@@ -40,7 +40,8 @@ fn model_4x4x3(hidden: usize, dropout: bool, l2: Option<f32>, weights: &Value) -
 fn check_steps(name: &str, model: &mut Sequential, steps: &Value) {
     let (mut c_loss, mut c_w) = (Checker::default(), Checker::default());
     for (i, s) in steps.as_array().unwrap().iter().enumerate() {
-        let (loss, acc) = model.train_on_batch(&tensor(&s["x"]), &matrix(&s["y"])).unwrap();
+        let r = model.train_on_batch(&tensor(&s["x"]), &matrix(&s["y"])).unwrap();
+        let (loss, acc) = (r.value("loss").unwrap(), r.value("accuracy").unwrap());
         c_loss.close(&format!("step {i} loss"), loss as f64, number(&s["loss"]));
         assert!((acc as f64 - number(&s["acc"])).abs() < 1e-6, "step {i} accuracy: got {acc}, Keras has {}", s["acc"]);
         for (j, (g, w)) in model.get_weights().iter().zip(&tensors(&s["weights_after"])).enumerate() {
@@ -65,14 +66,14 @@ fn dropout_is_the_identity_in_inference_as_in_keras() {
     // evaluate (the test step) runs in inference mode too: its loss is the loss of those
     // probabilities, every time; a training step sees dropped units and another loss.
     let y = Array2::from_shape_fn((6, 5), |(i, j)| if j == i % 5 { 1.0 } else { 0.0 });
-    let want = Loss::CategoricalCrossentropy.per_sample(&y, &probs).mean().unwrap();
+    let want = Loss::CategoricalCrossentropy.per_sample(&y, &probs).unwrap().mean().unwrap();
     model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.0001), &[Metric::Accuracy]).unwrap();
     for _ in 0..2 {
         let mut data = ArrayData::new(x.clone(), Some(y.clone()), 6).unwrap();
-        let (loss, _) = model.evaluate(&mut data).unwrap();
+        let loss = model.evaluate(&mut data).unwrap().value("loss").unwrap();
         assert!((loss - want).abs() < 1e-6, "evaluate's loss {loss} is not the inference loss {want}");
     }
-    let (train_loss, _) = model.train_on_batch(&x, &y).unwrap();
+    let train_loss = model.train_on_batch(&x, &y).unwrap().value("loss").unwrap();
     assert!((train_loss - want).abs() > 1e-4, "the training step's loss {train_loss} shows no dropout");
 }
 
@@ -84,7 +85,7 @@ fn dropout_in_training_scales_the_kept_units_as_keras() {
     let values: Vec<f32> = tensor(&f["train_values"]).iter().copied().collect();
     let mut d = Dropout::new(rate).seed(3);
     d.build(&[10], &mut snackml::seeded_rng(0)).unwrap();
-    let (y, _) = d.forward(ArrayD::ones(vec![2000, 10]), Mode::Training).unwrap();
+    let (y, _) = d.forward(ArrayD::ones(vec![2000, 10]), &mut Context::training(&mut snackml::seeded_rng(3))).unwrap();
     let mut c = Checker::default();
     for &v in y.iter() {
         let nearest = if v == 0.0 { values[0] } else { values[1] };
@@ -113,7 +114,7 @@ fn l2_regularised_training_matches_keras() {
     let mut c = Checker::default();
     let probs = model.predict(&x).unwrap();
     c.all_close("probs", &probs.clone().into_dyn(), &tensor(&first["probs"]));
-    let data_loss = Loss::CategoricalCrossentropy.per_sample(&y, &probs).mean().unwrap();
+    let data_loss = Loss::CategoricalCrossentropy.per_sample(&y, &probs).unwrap().mean().unwrap();
     c.close("data loss", data_loss as f64, number(&first["data_loss"]));
     let regularization: f32 = model.layers().iter().map(|l| l.layer().regularization_loss()).sum();
     c.close("regularisation", regularization as f64, number(&first["regularization"]));
@@ -121,7 +122,7 @@ fn l2_regularised_training_matches_keras() {
     // The first step's loss is the total, and the gradients it leaves are those of the total.
     let mut steps = f["train_on_batch"].clone();
     let step0 = steps.as_array_mut().unwrap().remove(0);
-    let (loss, _) = model.train_on_batch(&tensor(&step0["x"]), &matrix(&step0["y"])).unwrap();
+    let loss = model.train_on_batch(&tensor(&step0["x"]), &matrix(&step0["y"])).unwrap().value("loss").unwrap();
     c.close("total loss", loss as f64, number(&first["total_loss"]));
     let grads: Vec<ArrayD<f32>> =
         model.layers().iter().flat_map(|l| l.params().iter().map(|p| p.grad.clone())).collect();
@@ -253,12 +254,12 @@ fn early_stopping_in_fit_restores_the_best_epoch() {
     let mut train = ArrayData::new(x, Some(y), 8).unwrap();
     let mut val = ArrayData::new(vx, Some(vy), 20).unwrap();
     let history = model.fit_with(&mut train, Some(&mut val), FitOptions::epochs(50).callback(&mut stop)).unwrap();
-    let losses = history.val_loss.clone();
+    let losses = history.values("val_loss").unwrap().to_vec();
     let (best_epoch, best) = stop.best().unwrap();
     assert!(stop.stopped_epoch().is_some(), "random labels with lr 0.05 should stop early: {losses:?}");
     assert_eq!(losses.len(), stop.stopped_epoch().unwrap() + 1);
     assert_eq!(best, losses.iter().cloned().fold(f32::INFINITY, f32::min), "{losses:?}");
     assert_eq!(losses[best_epoch], best);
-    let (now, _) = model.evaluate(&mut val).unwrap();
+    let now = model.evaluate(&mut val).unwrap().value("loss").unwrap();
     assert!((now - best).abs() < 1e-5, "restored weights evaluate to {now}, the best epoch had {best}");
 }

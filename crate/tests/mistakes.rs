@@ -21,16 +21,17 @@ fn fit_reports_top_k_accuracy_under_keras_name() {
     let mut train = ArrayData::new(x.clone(), Some(y.clone()), 4).unwrap();
     let mut val = ArrayData::new(x, Some(y), 4).unwrap();
     let h = model.fit(&mut train, Some(&mut val), 3).unwrap();
-    assert_eq!(h.top_k_categorical_accuracy.len(), 3);
-    assert_eq!(h.val_top_k_categorical_accuracy.len(), 3);
-    for (top2, top1) in h.val_top_k_categorical_accuracy.iter().zip(&h.val_accuracy) {
+    assert_eq!(h.values("top_k_categorical_accuracy").unwrap().len(), 3);
+    assert_eq!(h.values("val_top_k_categorical_accuracy").unwrap().len(), 3);
+    let top1 = h.values("val_accuracy").unwrap();
+    for (top2, top1) in h.values("val_top_k_categorical_accuracy").unwrap().iter().zip(top1) {
         assert!(top2 >= top1, "top-2 {top2} below accuracy {top1}");
     }
     // With k = the number of classes every sample counts.
     model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::top_k(3)]).unwrap();
     let h = model.fit(&mut train, None, 1).unwrap();
-    assert_eq!(h.top_k_categorical_accuracy, vec![1.0]);
-    assert!(h.accuracy.is_empty());
+    assert_eq!(h.values("top_k_categorical_accuracy").unwrap(), &[1.0]);
+    assert!(h.get("accuracy").is_none());
     assert!(model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::top_k(0)]).is_err());
     assert_eq!(Metric::top_k_categorical_accuracy(), Metric::TopKCategoricalAccuracy { k: 5 });
 }

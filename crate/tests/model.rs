@@ -77,7 +77,7 @@ fn without_times(h: &History) -> History {
 /// Inputs of the wrong shape are refused, and the message shows what was expected and what came.
 #[test]
 fn input_shape_mismatch_names_both_shapes() {
-    let mut m = image_model(false, 0);
+    let m = image_model(false, 0);
     let x = ArrayD::<f32>::zeros(IxDyn(&[2, 4, 4, 1]));
     let msg = m.predict(&x).unwrap_err().to_string();
     assert!(msg.contains("(None, 4, 4, 3)"), "{msg}");
@@ -90,7 +90,7 @@ fn input_shape_mismatch_names_both_shapes() {
 /// A single 3-D image given to predict gets a hint to add the batch axis with expand_dims.
 #[test]
 fn predict_on_a_single_image_hints_expand_dims() {
-    let mut m = image_model(false, 0);
+    let m = image_model(false, 0);
     let x = ArrayD::<f32>::zeros(IxDyn(&[4, 4, 3]));
     let err = m.predict(&x).unwrap_err();
     assert!(matches!(err, Error::Shape(_)), "{err}");
@@ -221,10 +221,12 @@ fn fit_learns_and_continues() {
     let mut data = ArrayData::new(x.clone(), Some(y.clone()), 16).unwrap().shuffle(3);
     let h1 = m.fit(&mut data, None, 5).unwrap();
     let h2 = m.fit(&mut data, None, 5).unwrap();
-    assert!(h1.loss.windows(2).all(|w| w[1] < w[0]), "loss should fall: {:?}", h1.loss);
-    assert!(h2.loss[0] < h1.loss[4], "the second fit must continue, not restart: {:?} then {:?}", h1.loss, h2.loss);
-    assert!(h2.loss[4] < h2.loss[0]);
-    let (loss, acc) = m.evaluate(&mut ArrayData::new(x.clone(), Some(y.clone()), 32).unwrap()).unwrap();
+    let (l1, l2) = (h1.values("loss").unwrap(), h2.values("loss").unwrap());
+    assert!(l1.windows(2).all(|w| w[1] < w[0]), "loss should fall: {l1:?}");
+    assert!(l2[0] < l1[4], "the second fit must continue, not restart: {l1:?} then {l2:?}");
+    assert!(l2[4] < l2[0]);
+    let r = m.evaluate(&mut ArrayData::new(x.clone(), Some(y.clone()), 32).unwrap()).unwrap();
+    let (loss, acc) = (r.value("loss").unwrap(), r.value("accuracy").unwrap());
     assert!(acc >= 0.95, "accuracy {acc}, loss {loss}");
 
     let mut once = compiled(blob_model(7));
@@ -275,7 +277,7 @@ fn same_seed_same_run() {
     let (a, b, c) = (run(11), run(11), run(12));
     assert_eq!(a, b);
     assert_ne!(a.0, c.0);
-    assert_eq!(a.2.val_loss.len(), 3);
+    assert_eq!(a.2.values("val_loss").unwrap().len(), 3);
 }
 
 /// SGD with momentum follows Keras's update v ← μv − ηg, w ← w + v, checked by hand over two steps.
@@ -314,19 +316,20 @@ fn sgd_momentum_two_steps_by_hand() {
 /// counts once, not as much as a whole batch.
 #[test]
 fn evaluate_weights_batches_by_samples() {
-    let mut m = compiled(image_model(true, 8));
+    let m = compiled(image_model(true, 8));
     let (x, y) = (images(5, 8), labels(5, 5, 9));
     let probs = m.predict(&x).unwrap();
-    let per_sample = Loss::CategoricalCrossentropy.per_sample(&y, &probs);
+    let per_sample = Loss::CategoricalCrossentropy.per_sample(&y, &probs).unwrap();
     let want_loss = per_sample.mean().unwrap();
     let batch_means = (per_sample.slice(ndarray::s![0..2]).mean().unwrap()
         + per_sample.slice(ndarray::s![2..4]).mean().unwrap()
         + per_sample[4])
         / 3.0;
     assert!((want_loss - batch_means).abs() > 1e-3, "the example must tell the two means apart");
-    let correct = snackml::metrics::categorical_correct(&y, &probs) as f32;
+    let correct = snackml::metrics::categorical_correct(&y, &probs).unwrap() as f32;
 
-    let (loss, acc) = m.evaluate(&mut ArrayData::new(x, Some(y), 2).unwrap()).unwrap();
+    let r = m.evaluate(&mut ArrayData::new(x, Some(y), 2).unwrap()).unwrap();
+    let (loss, acc) = (r.value("loss").unwrap(), r.value("accuracy").unwrap());
     assert!((loss - want_loss).abs() < 1e-5, "evaluate gives {loss}, the sample mean is {want_loss}");
     assert!((acc - correct / 5.0).abs() < 1e-6, "accuracy {acc}, want {}", correct / 5.0);
 }
@@ -345,13 +348,13 @@ fn trained_model() -> (Sequential, ArrayD<f32>) {
 /// save_weights → load_weights does the same into a freshly built model.
 #[test]
 fn save_and_load_round_trip() {
-    let (mut m, x) = trained_model();
+    let (m, x) = trained_model();
     let want = m.predict(&x).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     let path = dir.path().join("model.snackml");
     m.save(&path).unwrap();
-    let mut loaded = Sequential::load(&path).unwrap();
+    let loaded = Sequential::load(&path).unwrap();
     assert_eq!(loaded.predict(&x).unwrap(), want);
     assert_eq!(loaded.get_weights(), m.get_weights());
     assert_eq!(loaded.summary().unwrap().to_string(), m.summary().unwrap().to_string());
@@ -471,9 +474,9 @@ fn a_background_fit_stops_and_keeps_the_last_finished_epoch() {
     done.outcome.as_ref().unwrap();
     let epochs = done.history.len();
     assert!((3..100_000).contains(&epochs), "{epochs} epochs");
-    let last = *done.history.val_loss.last().unwrap();
+    let last = done.history.last("val_loss").unwrap();
     let mut val = done.validation.take().unwrap();
-    let (now, _) = done.model.evaluate_with(&mut val, Verbose::Silent).unwrap();
+    let now = done.model.evaluate_with(&mut val, Verbose::Silent).unwrap().value("loss").unwrap();
     assert!((now - last).abs() < 1e-6, "evaluates to {now}, the last finished epoch had {last}");
     // And it trains on from there.
     let more = done.model.fit_with(&mut done.train, None, FitOptions::epochs(1).verbose(Verbose::Silent)).unwrap();

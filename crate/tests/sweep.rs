@@ -54,7 +54,7 @@ fn each_run_is_fit_on_a_copy_with_that_rate() {
         assert_eq!(without_times(&run.history), without_times(&h), "rate {rate}");
         assert!(run.diverged.is_none());
     }
-    assert_ne!(sweep.runs[0].history.val_loss, sweep.runs[2].history.val_loss);
+    assert_ne!(sweep.runs[0].history.get("val_loss"), sweep.runs[2].history.get("val_loss"));
     assert!(sweep.best().is_some());
 }
 

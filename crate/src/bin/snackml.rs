@@ -350,7 +350,8 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
     model.set_verbose(if args.json { Verbose::Silent } else { Verbose::ProgressBar });
 
     let t = Instant::now();
-    let (loss, acc) = model.evaluate(&mut test)?;
+    let result = model.evaluate(&mut test)?;
+    let (loss, acc) = (result.value("loss")?, result.value("accuracy")?);
     let seconds = t.elapsed().as_secs_f64();
     let epoch_seconds = if args.json {
         // Not in the anchor's output: decoding happens here, when the generators are made (they
@@ -370,7 +371,8 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
         model.fit(&mut train, Some(&mut val), epochs)?.seconds
     };
 
-    let (loss, acc) = model.evaluate(&mut test)?;
+    let result = model.evaluate(&mut test)?;
+    let (loss, acc) = (result.value("loss")?, result.value("accuracy")?);
     let median_epoch_s = median(&epoch_seconds);
     if args.json {
         report(&TrainedTest { model: name, phase: "trained_test", loss, acc, median_epoch_s })?;

@@ -46,8 +46,8 @@ pub(crate) use history::Recorder;
 use crate::model::Sequential;
 use crate::Result;
 
-/// Named metric values, in order: `loss`, `accuracy`, then `val_loss`, `val_accuracy` (Keras's
-/// `logs` dictionary).
+/// Named metric values, in order: `loss`, every compiled metric (`accuracy`, …), then the same
+/// with `val_` (Keras's `logs` dictionary). `evaluate` returns one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Logs(Vec<(String, f32)>);
 
@@ -78,6 +78,35 @@ impl Logs {
     }
 }
 
+impl Logs {
+    /// The value named `name`, or an error listing the names there are (Keras's `KeyError`).
+    pub fn value(&self, name: &str) -> Result<f32> {
+        self.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
+            crate::Error::InvalidArgument(format!("no value named {name:?} (there are: {})", names.join(", ")))
+        })
+    }
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+/// `loss: 3.2844 - accuracy: 0.0588`, as Keras's progress line ends.
+impl std::fmt::Display for Logs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.iter().map(|(k, v)| format!("{k}: {v:.4}")).collect();
+        f.write_str(&parts.join(" - "))
+    }
+}
+
+impl Logs {
+    /// Shows the values as a notebook cell's value (evcxr).
+    pub fn evcxr_display(&self) {
+        println!("{self}");
+    }
+}
+
 /// What a batch hook is told: the batch's index, its own loss and size, and the running means
 /// of the epoch so far (what the progress bar shows).
 #[derive(Clone, Debug)]
@@ -90,6 +119,15 @@ pub struct BatchLogs {
     pub samples: usize,
     /// The epoch's running means (`loss`, `accuracy`), sample-weighted as Keras reports them.
     pub running: Logs,
+}
+
+/// What a predict batch hook is told: the batch's index and size.
+#[derive(Clone, Copy, Debug)]
+pub struct PredictBatch {
+    /// The batch's index (from 0).
+    pub batch: usize,
+    /// The number of samples in the batch.
+    pub samples: usize,
 }
 
 /// Which loop is running: `fit`, `evaluate` or `predict`.
@@ -137,9 +175,40 @@ pub trait Callback {
         let _ = (epoch, logs, model);
         Ok(())
     }
-    /// After every batch.
+    /// After every training batch (Keras's `on_train_batch_end`).
     fn on_batch_end(&mut self, logs: &BatchLogs, model: &mut Sequential) -> Result<()> {
         let _ = (logs, model);
+        Ok(())
+    }
+    /// Before a pass of test steps: `evaluate`, or the validation at the end of each epoch of
+    /// `fit` (then `info.kind` is [`RunKind::Fit`]). Test and predict hooks get no model: those
+    /// loops read it, they do not change it.
+    fn on_test_begin(&mut self, info: &RunInfo) -> Result<()> {
+        let _ = info;
+        Ok(())
+    }
+    /// After every test batch, with the running means of the pass (`loss`, `accuracy`, …).
+    fn on_test_batch_end(&mut self, logs: &BatchLogs) -> Result<()> {
+        let _ = logs;
+        Ok(())
+    }
+    /// After a pass of test steps, with its results (without the `val_` prefix).
+    fn on_test_end(&mut self, logs: &Logs) -> Result<()> {
+        let _ = logs;
+        Ok(())
+    }
+    /// Before `predict`'s pass.
+    fn on_predict_begin(&mut self, info: &RunInfo) -> Result<()> {
+        let _ = info;
+        Ok(())
+    }
+    /// After every predict batch.
+    fn on_predict_batch_end(&mut self, batch: PredictBatch) -> Result<()> {
+        let _ = batch;
+        Ok(())
+    }
+    /// After `predict`'s pass.
+    fn on_predict_end(&mut self) -> Result<()> {
         Ok(())
     }
 }
@@ -162,5 +231,23 @@ impl CallbackList<'_> {
     }
     pub(crate) fn batch_end(&mut self, logs: &BatchLogs, model: &mut Sequential) -> Result<()> {
         self.0.iter_mut().try_for_each(|c| c.on_batch_end(logs, model))
+    }
+    pub(crate) fn test_begin(&mut self, info: &RunInfo) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_test_begin(info))
+    }
+    pub(crate) fn test_batch_end(&mut self, logs: &BatchLogs) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_test_batch_end(logs))
+    }
+    pub(crate) fn test_end(&mut self, logs: &Logs) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_test_end(logs))
+    }
+    pub(crate) fn predict_begin(&mut self, info: &RunInfo) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_predict_begin(info))
+    }
+    pub(crate) fn predict_batch_end(&mut self, batch: PredictBatch) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_predict_batch_end(batch))
+    }
+    pub(crate) fn predict_end(&mut self) -> Result<()> {
+        self.0.iter_mut().try_for_each(|c| c.on_predict_end())
     }
 }

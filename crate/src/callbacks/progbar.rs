@@ -1,4 +1,4 @@
-//! Keras-style progress output for `fit` and `evaluate`:
+//! Keras-style progress output for `fit`, `evaluate` and `predict`:
 //!
 //! ```text
 //! Epoch 1/5
@@ -10,7 +10,7 @@
 //! evcxr shows output a whole line at a time) it prints whole lines only: the final line of each
 //! epoch, plus one line every 10 seconds for a long epoch.
 
-use super::{BatchLogs, Callback, Logs, RunInfo, RunKind};
+use super::{BatchLogs, Callback, Logs, PredictBatch, RunInfo};
 use crate::model::Sequential;
 use crate::progress_bar::{ProgressBar, Stream, Style};
 use crate::Result;
@@ -48,12 +48,15 @@ pub struct ProgbarLogger {
     epochs: usize,
     steps: usize,
     bar: Option<ProgressBar>,
+    /// Inside `fit`: its validation passes draw no bar of their own (their results end the
+    /// epoch's line), as in Keras.
+    in_fit: bool,
 }
 
 impl ProgbarLogger {
     /// Progress lines at this verbosity.
     pub fn new(verbose: Verbose) -> Self {
-        ProgbarLogger { verbose, epochs: 0, steps: 0, bar: None }
+        ProgbarLogger { verbose, epochs: 0, steps: 0, bar: None, in_fit: false }
     }
 }
 
@@ -72,9 +75,7 @@ impl Callback for ProgbarLogger {
     fn on_train_begin(&mut self, info: &RunInfo, _model: &mut Sequential) -> Result<()> {
         self.epochs = info.epochs;
         self.steps = info.steps;
-        if info.kind != RunKind::Fit {
-            self.bar = Some(new_bar(self.steps, self.verbose));
-        }
+        self.in_fit = true;
         Ok(())
     }
     fn on_epoch_begin(&mut self, epoch: usize, _model: &mut Sequential) -> Result<()> {
@@ -97,8 +98,49 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
     fn on_train_end(&mut self, logs: &Logs, _model: &mut Sequential) -> Result<()> {
+        self.in_fit = false;
         if let Some(mut bar) = self.bar.take() {
             bar.finish(self.steps as u64, &format_metrics(&pairs(logs)));
+        }
+        Ok(())
+    }
+    fn on_test_begin(&mut self, info: &RunInfo) -> Result<()> {
+        if !self.in_fit {
+            self.steps = info.steps;
+            self.bar = Some(new_bar(info.steps, self.verbose));
+        }
+        Ok(())
+    }
+    fn on_test_batch_end(&mut self, logs: &BatchLogs) -> Result<()> {
+        if !self.in_fit {
+            if let Some(bar) = &mut self.bar {
+                bar.update(logs.batch as u64 + 1, &format_metrics(&pairs(&logs.running)));
+            }
+        }
+        Ok(())
+    }
+    fn on_test_end(&mut self, logs: &Logs) -> Result<()> {
+        if !self.in_fit {
+            if let Some(mut bar) = self.bar.take() {
+                bar.finish(self.steps as u64, &format_metrics(&pairs(logs)));
+            }
+        }
+        Ok(())
+    }
+    fn on_predict_begin(&mut self, info: &RunInfo) -> Result<()> {
+        self.steps = info.steps;
+        self.bar = Some(new_bar(info.steps, self.verbose));
+        Ok(())
+    }
+    fn on_predict_batch_end(&mut self, batch: PredictBatch) -> Result<()> {
+        if let Some(bar) = &mut self.bar {
+            bar.update(batch.batch as u64 + 1, "");
+        }
+        Ok(())
+    }
+    fn on_predict_end(&mut self) -> Result<()> {
+        if let Some(mut bar) = self.bar.take() {
+            bar.finish(self.steps as u64, "");
         }
         Ok(())
     }

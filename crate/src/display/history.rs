@@ -25,17 +25,18 @@ fn train_val_chart(history: &History, title: &str, y_label: &str, train: &[f32],
 ///
 /// ```
 /// # use snackml::{display::plot_history, model::History};
-/// let h = History { epoch: vec![1, 2], loss: vec![1.0, 0.8], accuracy: vec![0.5, 0.6], ..History::default() };
+/// let h = History::from_columns(&[("loss", vec![1.0, 0.8]), ("accuracy", vec![0.5, 0.6])]);
 /// assert_eq!(plot_history(&h).count("<svg"), 2);
 /// ```
 pub fn plot_history(history: &History) -> Html {
-    if history.loss.is_empty() && history.accuracy.is_empty() {
+    let h = |name| history.column(name);
+    if h("loss").is_empty() && h("accuracy").is_empty() {
         return Html::text("(the history is empty: nothing to plot)");
     }
-    let loss = train_val_chart(history, "Loss", "loss", &history.loss, &history.val_loss);
+    let loss = train_val_chart(history, "Loss", "loss", h("loss"), h("val_loss"));
     let mut charts = vec![loss.to_html()];
-    if !history.accuracy.is_empty() || !history.val_accuracy.is_empty() {
-        let accuracy = train_val_chart(history, "Accuracy", "accuracy", &history.accuracy, &history.val_accuracy);
+    if !h("accuracy").is_empty() || !h("val_accuracy").is_empty() {
+        let accuracy = train_val_chart(history, "Accuracy", "accuracy", h("accuracy"), h("val_accuracy"));
         charts.push(accuracy.to_html());
     }
     Html::row(charts)
@@ -106,10 +107,11 @@ pub fn last_epoch_table(history: &History) -> Html {
     let Some(&epoch) = history.epoch.last() else {
         return Html::text("(no epochs recorded)");
     };
-    let mut rows = vec![("loss", cell(history.loss.last())), ("accuracy", cell(history.accuracy.last()))];
-    if !history.val_loss.is_empty() || !history.val_accuracy.is_empty() {
-        rows.push(("val_loss", cell(history.val_loss.last())));
-        rows.push(("val_accuracy", cell(history.val_accuracy.last())));
+    let h = |name| history.column(name);
+    let mut rows = vec![("loss", cell(h("loss").last())), ("accuracy", cell(h("accuracy").last()))];
+    if !h("val_loss").is_empty() || !h("val_accuracy").is_empty() {
+        rows.push(("val_loss", cell(h("val_loss").last())));
+        rows.push(("val_accuracy", cell(h("val_accuracy").last())));
     }
     if let Some(s) = history.seconds.last() {
         rows.push(("seconds", format!("{s:.1}")));
@@ -145,15 +147,14 @@ mod tests {
 
     fn history() -> History {
         History {
-            epoch: vec![1, 2, 3],
-            loss: vec![2.0, f32::NAN, 1.0],
-            accuracy: vec![0.3, 0.4, 0.5],
-            val_loss: vec![2.1, 1.8, f32::INFINITY],
-            val_accuracy: vec![0.25, 0.35, 0.4],
-            top_k_categorical_accuracy: vec![],
-            val_top_k_categorical_accuracy: vec![],
             batch_loss: vec![2.5, 2.0, f32::NAN, 1.5, 1.0],
             seconds: vec![1.0, 1.1, 1.2],
+            ..History::from_columns(&[
+                ("loss", vec![2.0, f32::NAN, 1.0]),
+                ("accuracy", vec![0.3, 0.4, 0.5]),
+                ("val_loss", vec![2.1, 1.8, f32::INFINITY]),
+                ("val_accuracy", vec![0.25, 0.35, 0.4]),
+            ])
         }
     }
 
@@ -170,7 +171,7 @@ mod tests {
     fn empty_and_nan_histories_do_not_panic() {
         assert_eq!(plot_history(&History::default()).count("<svg"), 0);
         assert_eq!(plot_batch_loss(&History::default()).count("<svg"), 0);
-        let all_nan = History { epoch: vec![1], loss: vec![f32::NAN], accuracy: vec![f32::NAN], ..History::default() };
+        let all_nan = History::from_columns(&[("loss", vec![f32::NAN]), ("accuracy", vec![f32::NAN])]);
         assert_eq!(plot_history(&all_nan).count("<svg"), 2);
         assert!(!history().to_html().is_error());
         assert_eq!(plot_batch_loss(&history()).count("<svg"), 1);

@@ -36,7 +36,9 @@ mod html;
 mod images;
 mod mistakes;
 mod pixels;
+mod report;
 mod sweep;
+mod training;
 mod weights;
 
 pub use augment::augmentation_preview;

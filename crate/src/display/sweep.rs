@@ -12,11 +12,7 @@ fn rate_label(rate: f32) -> String {
 
 /// A run's validation losses, or its training losses when there was no validation data.
 fn losses(run: &SweepRun, validated: bool) -> &[f32] {
-    if validated {
-        &run.history.val_loss
-    } else {
-        &run.history.loss
-    }
+    run.history.column(if validated { "val_loss" } else { "loss" })
 }
 
 /// One chart of `pick(run)` per epoch for every run; values above `cap` are left out (gaps).
@@ -47,7 +43,7 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
     if sweep.runs.is_empty() {
         return Html::text("(the sweep has no runs)");
     }
-    let validated = sweep.runs.iter().any(|r| !r.history.val_loss.is_empty());
+    let validated = sweep.runs.iter().any(|r| !r.history.column("val_loss").is_empty());
     let (prefix, what) = if validated { ("Validation", "val_") } else { ("Training", "") };
     // Diverging rates would squash the others: losses above 3 × the lowest are off the chart.
     let lowest = sweep
@@ -60,11 +56,7 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
     let clipped = sweep.runs.iter().flat_map(|r| losses(r, validated).iter()).any(|&v| v > cap);
     let loss = chart(sweep, &format!("{prefix} loss"), &format!("{what}loss"), cap, |r| losses(r, validated));
     let accuracy = chart(sweep, &format!("{prefix} accuracy"), &format!("{what}accuracy"), f32::INFINITY, |r| {
-        if validated {
-            &r.history.val_accuracy
-        } else {
-            &r.history.accuracy
-        }
+        r.history.column(if validated { "val_accuracy" } else { "accuracy" })
     })
     .legend_at(SeriesLabelPosition::LowerRight);
     let best = sweep.best().map(|r| r.learning_rate);
@@ -72,7 +64,7 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
         .runs
         .iter()
         .map(|run| {
-            let accuracies = if validated { &run.history.val_accuracy } else { &run.history.accuracy };
+            let accuracies = run.history.column(if validated { "val_accuracy" } else { "accuracy" });
             let (epoch, loss, acc) = match run.best_epoch() {
                 Some((e, l)) => {
                     let i = run.history.epoch.iter().position(|&x| x == e).unwrap_or(e - 1);
@@ -115,14 +107,12 @@ mod tests {
         let n = val_loss.len();
         SweepRun {
             learning_rate: rate,
-            history: History {
-                epoch: (1..=n).collect(),
-                loss: vec![1.0; n],
-                accuracy: vec![0.5; n],
-                val_loss,
-                val_accuracy: (0..n).map(|i| 0.1 * i as f32).collect(),
-                ..History::default()
-            },
+            history: History::from_columns(&[
+                ("loss", vec![1.0; n]),
+                ("accuracy", vec![0.5; n]),
+                ("val_loss", val_loss),
+                ("val_accuracy", (0..n).map(|i| 0.1 * i as f32).collect()),
+            ]),
             diverged: diverged.then(|| "the loss became NaN at epoch 2, batch 1".into()),
         }
     }

@@ -1,7 +1,7 @@
 //! `Activation`: applies an activation function as a layer of its own, e.g. the chapter's
 //! `Activation("softmax")` after `Dense(20)`.
 //!
-//! Input and output have the same shape `(batch, features)`; no weights. The layer itself passes
+//! Input and output have the same shape, of any rank; no weights. The layer itself passes
 //! its input through; the model applies [`Layer::activation`] to it, as it does for `Dense`'s
 //! own activation. See [`crate::activations`] for the formulas and their derivatives.
 //!
@@ -13,9 +13,9 @@
 //! assert_eq!(a.output_shape(&[20]).unwrap(), vec![20]);
 //! ```
 
-use super::{flat_features, Cache, Layer, Mode};
+use super::{shape_string, Cache, Context, Layer};
 use crate::activations::Activation;
-use crate::{Result, Tensor};
+use crate::{Error, Result, Tensor};
 use serde::{Deserialize, Serialize};
 
 /// An activation function as a layer (Keras's `Activation`).
@@ -48,13 +48,15 @@ impl Layer for ActivationLayer {
         "Activation"
     }
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        flat_features(input_shape, "Activation")?;
+        if input_shape.is_empty() {
+            return Err(Error::Shape(format!("Activation cannot take inputs of shape {}", shape_string(input_shape))));
+        }
         Ok(input_shape.to_vec())
     }
     fn activation(&self) -> Activation {
         self.activation
     }
-    fn forward(&mut self, x: Tensor, _mode: Mode) -> Result<(Tensor, Cache)> {
+    fn forward(&self, x: Tensor, _ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
         Ok((x, Cache::empty()))
     }
     fn backward(&mut self, _cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {

@@ -11,7 +11,7 @@
 //! `∂x = ∂z·Wᵀ`.
 //!
 //! ```
-//! use snackml::layers::{Dense, Layer, Mode};
+//! use snackml::layers::{Context, Dense, Layer};
 //! use ndarray::array;
 //! let mut d = Dense::new(2);
 //! d.build(&[3], &mut snackml::seeded_rng(0)).unwrap();
@@ -19,11 +19,11 @@
 //!     array![[1.0f32, 0.0], [0.0, 1.0], [1.0, 1.0]].into_dyn(),
 //!     array![0.5f32, -0.5].into_dyn(),
 //! ]).unwrap();
-//! let (z, _) = d.forward(array![[1.0f32, 2.0, 3.0]].into_dyn(), Mode::Inference).unwrap();
+//! let (z, _) = d.forward(array![[1.0f32, 2.0, 3.0]].into_dyn(), &mut Context::inference()).unwrap();
 //! assert_eq!(z, array![[4.5f32, 4.5]].into_dyn());
 //! ```
 
-use super::{as_matrix, flat_features, Cache, Layer, Mode, Param};
+use super::{as_matrix, flat_features, Cache, Context, Layer, Param};
 use crate::activations::Activation;
 use crate::math::{matmul, matmul_into};
 use crate::regularizers::L2;
@@ -153,7 +153,7 @@ impl Layer for Dense {
     fn activation(&self) -> Activation {
         self.activation
     }
-    fn forward(&mut self, x: Tensor, mode: Mode) -> Result<(Tensor, Cache)> {
+    fn forward(&self, x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
         let x = as_matrix(x, "Dense")?;
         let (kernel, bias) = self.weights()?;
         if x.ncols() != kernel.nrows() {
@@ -165,10 +165,7 @@ impl Layer for Dense {
         }
         let mut z = matmul(x.view(), kernel)?;
         z += &bias;
-        let cache = match mode {
-            Mode::Training => Cache::new(vec![x.into_dyn()]),
-            Mode::Inference => Cache::empty(),
-        };
+        let cache = if ctx.is_training() { Cache::new(vec![x.into_dyn()]) } else { Cache::empty() };
         Ok((z.into_dyn(), cache))
     }
     fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
@@ -185,7 +182,7 @@ impl Layer for Dense {
         done?;
         if let Some(r) = &self.kernel_regularizer {
             let Param { value, grad, .. } = &mut self.params[0];
-            r.add_grad(value, grad);
+            r.add_grad(value, grad)?;
         }
         self.params[1].grad = dz.sum_axis(Axis(0)).into_dyn();
         if !need_input_grad {

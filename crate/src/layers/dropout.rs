@@ -4,24 +4,23 @@
 //!
 //! Forward in training: `y = x ⊙ m / (1 − rate)` with `mᵢ ~ Bernoulli(1 − rate)`; backward:
 //! `∂x = ∂y ⊙ m / (1 − rate)`. Any input shape; no weights. The mask is drawn from the layer's own
-//! generator, seeded by `seed` or else from the model's seed, so a seeded model trains the same
-//! way every run.
+//! generator, which the model seeds by `seed` or else from the model's seed
+//! ([`Layer::randomness`]), so a seeded model trains the same way every run.
 //!
 //! ```
-//! use snackml::layers::{Dropout, Layer, Mode};
-//! let mut d = Dropout::new(0.5);
-//! d.build(&[4], &mut snackml::seeded_rng(0)).unwrap();
+//! use snackml::layers::{Context, Dropout, Layer};
+//! let d = Dropout::new(0.5);
 //! let x = ndarray::Array2::<f32>::ones((2, 4)).into_dyn();
-//! let (y, _) = d.forward(x.clone(), Mode::Inference).unwrap();
+//! let (y, _) = d.forward(x.clone(), &mut Context::inference()).unwrap();
 //! assert_eq!(y, x); // the identity outside training
-//! let (y, _) = d.forward(x, Mode::Training).unwrap();
+//! let mut rng = snackml::seeded_rng(0);
+//! let (y, _) = d.forward(x, &mut Context::training(&mut rng)).unwrap();
 //! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
 //! ```
 
-use super::{Cache, Layer, Mode};
+use super::{Cache, Context, Layer, Randomness};
 use crate::{Error, Result, Tensor};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Randomly zeroes inputs while training.
@@ -30,20 +29,17 @@ pub struct Dropout {
     rate: f32,
     #[serde(default)]
     seed: Option<u64>,
-    #[serde(skip)]
-    rng: Option<StdRng>,
 }
 
 impl Dropout {
     /// `Dropout(rate)`, `0 ≤ rate < 1` (checked when the layer is built).
     pub fn new(rate: f32) -> Self {
-        Dropout { rate, seed: None, rng: None }
+        Dropout { rate, seed: None }
     }
 
     /// Fixes the masks' generator (Keras's `seed=`).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
-        self.rng = None;
         self
     }
 
@@ -69,20 +65,15 @@ impl Layer for Dropout {
         self.check_rate()?;
         Ok(input_shape.to_vec())
     }
-    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<()> {
-        self.output_shape(input_shape)?;
-        if self.rng.is_none() {
-            let seed = self.seed.unwrap_or_else(|| rng.random());
-            self.rng = Some(StdRng::seed_from_u64(seed));
-        }
-        Ok(())
+    fn randomness(&self) -> Randomness {
+        self.seed.map_or(Randomness::FromModel, Randomness::Seeded)
     }
-    fn forward(&mut self, mut x: Tensor, mode: Mode) -> Result<(Tensor, Cache)> {
-        if mode == Mode::Inference || self.rate == 0.0 {
+    fn forward(&self, mut x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
+        if !ctx.is_training() || self.rate == 0.0 {
             return Ok((x, Cache::empty()));
         }
         self.check_rate()?;
-        let rng = self.rng.as_mut().ok_or_else(|| Error::NotBuilt("Dropout".into()))?;
+        let rng = ctx.rng("Dropout")?;
         let (rate, scale) = (self.rate, 1.0 / (1.0 - self.rate));
         let mask = Tensor::from_shape_simple_fn(x.raw_dim(), || if rng.random::<f32>() < rate { 0.0 } else { scale });
         x *= &mask;

@@ -11,7 +11,7 @@
 //! assert_eq!(f.output_shape(&[32, 32, 3]).unwrap(), vec![3072]);
 //! ```
 
-use super::{shape_string, Cache, Layer, Mode};
+use super::{shape_string, Cache, Context, Layer};
 use crate::{Error, Result, Tensor};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,7 @@ impl Layer for Flatten {
         self.built = Some(input_shape.to_vec());
         Ok(())
     }
-    fn forward(&mut self, x: Tensor, _mode: Mode) -> Result<(Tensor, Cache)> {
+    fn forward(&self, x: Tensor, _ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
         let want = self.built.as_ref().ok_or_else(|| Error::NotBuilt("Flatten".into()))?;
         if x.ndim() == 0 || &x.shape()[1..] != want.as_slice() {
             return Err(Error::Shape(format!(

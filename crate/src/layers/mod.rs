@@ -4,11 +4,14 @@
 //! / `build` / `call(training)` / `get_config`, plus the backward pass Keras gets from autodiff):
 //! - [`Layer::output_shape`] says what comes out for a given input shape, without side effects;
 //! - [`Layer::build`] creates the weights once the input shape is known;
-//! - [`Layer::forward`] runs the layer on a batch in a [`Mode`] and returns its output together
-//!   with the [`Cache`] its backward pass needs;
+//! - [`Layer::forward`] runs the layer on a batch in a [`Context`] (the [`Mode`], and for layers
+//!   that draw random numbers their generator) and returns its output together with the [`Cache`]
+//!   its backward pass needs; it takes `&self`, so `predict` and `evaluate` need no `&mut` model;
 //! - [`Layer::backward`] turns `∂L/∂output` into gradients for the weights (stored in each
 //!   [`Param`]) and, when asked, `∂L/∂input`;
-//! - [`Layer::params`] lists the weights in Keras order (kernel, then bias);
+//! - [`Layer::params`] lists the weights in Keras order (kernel, then bias), each saying whether it
+//!   trains ([`Param::trainable`]): the optimizer moves only those, while saving, loading and the
+//!   summary's "Trainable params / Non-trainable params" read the same list;
 //! - the configuration is the layer's own serde form (its settings, not its weights).
 //!
 //! A layer's activation ([`Layer::activation`]) is applied by the model after `forward`, so the
@@ -41,6 +44,54 @@ pub enum Mode {
     Inference,
 }
 
+/// Whether a layer draws random numbers in its forward pass, and from which seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Randomness {
+    /// It does not (most layers).
+    Deterministic,
+    /// It does, from a generator seeded with this seed (Keras's `seed=`).
+    Seeded(u64),
+    /// It does, from a generator seeded from the model's own (so a seeded model repeats).
+    FromModel,
+}
+
+/// What a forward pass is told besides its input: the [`Mode`] (Keras's `training=`) and, in
+/// training, the layer's own random generator (see [`Layer::randomness`]).
+#[derive(Debug)]
+pub struct Context<'a> {
+    mode: Mode,
+    rng: Option<&'a mut StdRng>,
+}
+
+impl<'a> Context<'a> {
+    /// Inference: Dropout is the identity, nothing random is drawn.
+    pub fn inference() -> Self {
+        Context { mode: Mode::Inference, rng: None }
+    }
+    /// A training step, drawing from `rng` (the model passes each layer its own).
+    pub fn training(rng: &'a mut StdRng) -> Self {
+        Context { mode: Mode::Training, rng: Some(rng) }
+    }
+    /// A training step for a layer without randomness.
+    pub fn training_deterministic() -> Self {
+        Context { mode: Mode::Training, rng: None }
+    }
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    /// True in a training step.
+    pub fn is_training(&self) -> bool {
+        self.mode == Mode::Training
+    }
+    /// The layer's random generator, or an error naming the layer when it has none.
+    pub fn rng(&mut self, layer: &str) -> Result<&mut StdRng> {
+        self.rng.as_deref_mut().ok_or_else(|| {
+            Error::NotBuilt(format!("{layer} draws random numbers in training: run it with Context::training(rng)"))
+        })
+    }
+}
+
 /// What a layer's forward pass keeps for its backward pass (empty in inference).
 #[derive(Clone, Debug, Default)]
 pub struct Cache(Vec<Tensor>);
@@ -64,22 +115,30 @@ impl Cache {
     }
 }
 
-/// A trainable weight and the gradient of the loss with respect to it.
+/// A weight, whether it trains, and the gradient of the loss with respect to it.
 #[derive(Clone, Debug)]
 pub struct Param {
     /// "kernel" or "bias", as in Keras.
     pub name: &'static str,
     /// The current value.
     pub value: Tensor,
-    /// `∂L/∂value` from the last backward pass.
+    /// `∂L/∂value` from the last backward pass (unused for a weight that does not train).
     pub grad: Tensor,
+    /// Whether the optimizer moves it. A layer's own statistics (BatchNormalization's moving
+    /// mean and variance) are weights that do not train: saved, loaded and counted, but changed
+    /// only by the layer itself (Keras's `non_trainable_weights`).
+    pub trainable: bool,
 }
 
 impl Param {
-    /// A parameter with a zero gradient of the same shape.
+    /// A trainable weight, with a zero gradient of the same shape.
     pub fn new(name: &'static str, value: Tensor) -> Self {
         let grad = Tensor::zeros(value.raw_dim());
-        Param { name, value, grad }
+        Param { name, value, grad, trainable: true }
+    }
+    /// A weight that does not train (no gradient is kept).
+    pub fn non_trainable(name: &'static str, value: Tensor) -> Self {
+        Param { name, value, grad: Tensor::zeros(ndarray::IxDyn(&[0])), trainable: false }
     }
 }
 
@@ -106,13 +165,18 @@ pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
         let _ = (input_shape, rng);
         Ok(())
     }
+    /// Whether [`Layer::forward`] draws random numbers in training (Dropout's masks): the model
+    /// then gives the layer a generator of its own, seeded when it is built.
+    fn randomness(&self) -> Randomness {
+        Randomness::Deterministic
+    }
     /// The activation the model applies to this layer's output (linear for most layers).
     fn activation(&self) -> Activation {
         Activation::Linear
     }
-    /// The forward pass on a batch (batch first), before [`Layer::activation`]. In
-    /// [`Mode::Training`] the returned cache holds what [`Layer::backward`] needs.
-    fn forward(&mut self, x: Tensor, mode: Mode) -> Result<(Tensor, Cache)>;
+    /// The forward pass on a batch (batch first), before [`Layer::activation`]. In training
+    /// ([`Context::is_training`]) the returned cache holds what [`Layer::backward`] needs.
+    fn forward(&self, x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)>;
     /// The backward pass: takes the cache of a training-mode forward pass and `∂L/∂output`
     /// (after the activation's own backward), stores `∂L/∂weights` in [`Layer::params_mut`], and
     /// returns `∂L/∂input` when `need_input_grad` (the first layer's is never needed).
@@ -122,15 +186,15 @@ pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
     fn regularization_loss(&self) -> f32 {
         0.0
     }
-    /// The trainable weights, in Keras order.
+    /// Every weight in Keras order, each saying whether it trains ([`Param::trainable`]).
     fn params(&self) -> &[Param] {
         &[]
     }
-    /// The trainable weights, mutable (for optimizers and `set_weights`).
+    /// Every weight, mutable (for optimizers and `set_weights`).
     fn params_mut(&mut self) -> &mut [Param] {
         &mut []
     }
-    /// The number of trainable weights (the summary's "Param #").
+    /// The number of weights, trainable or not (the summary's "Param #").
     fn count_params(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
     }

@@ -23,7 +23,6 @@
 //! ```
 
 use super::confusion::confusion_matrix;
-use crate::display::{escape, Html};
 use crate::{Error, Result};
 use std::fmt;
 
@@ -111,38 +110,6 @@ pub fn classification_report<S: AsRef<str>>(
     Ok(ClassificationReport { classes, accuracy: correct as f64 / total as f64, macro_avg, weighted_avg })
 }
 
-impl ClassificationReport {
-    /// The report as an HTML table (per class, then accuracy and the two averages).
-    pub fn to_html(&self) -> Html {
-        let row = |s: &ClassScores| {
-            format!(
-                "<tr><th style=\"text-align:right\">{}</th><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td></tr>",
-                escape(&s.name),
-                s.precision,
-                s.recall,
-                s.f1_score,
-                s.support
-            )
-        };
-        let body: String = self.classes.iter().map(row).collect();
-        let total = self.weighted_avg.support;
-        Html::new(format!(
-            "<table cellpadding=\"3\" style=\"text-align:right\"><tr><th></th><th>precision</th><th>recall</th>\
-             <th>f1-score</th><th>support</th></tr>{body}\
-             <tr><th style=\"text-align:right;border-top:1px solid #999\">accuracy</th><td></td><td></td>\
-             <td>{:.2}</td><td>{total}</td></tr>{}{}</table>",
-            self.accuracy,
-            row(&self.macro_avg),
-            row(&self.weighted_avg)
-        ))
-    }
-
-    /// Shows the report's table as a notebook cell's result (evcxr).
-    pub fn evcxr_display(&self) {
-        self.to_html().evcxr_display();
-    }
-}
-
 impl fmt::Display for ClassificationReport {
     /// The text table exactly as scikit-learn prints it, with 2 digits (`{:.4}` for 4).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,7 +176,6 @@ mod tests {
 weighted avg       0.70      0.60      0.61         5
 ";
         assert_eq!(r.to_string(), want);
-        assert!(r.to_html().as_str().contains("<td>0.67</td>"));
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! job.wait_for_epochs(2);
 //! let mut done = job.stop().unwrap();
 //! assert!(done.history.len() >= 2 && done.history.len() < 1_000_000);
-//! assert!(done.model.evaluate(&mut done.train).unwrap().0.is_finite());
+//! assert!(done.model.evaluate(&mut done.train).unwrap().value("loss").unwrap().is_finite());
 //! ```
 //!
 //! While it trains, the thread prints nothing (evcxr shows a cell's output only while a cell
@@ -29,7 +29,6 @@
 use super::{FitOptions, Sequential};
 use crate::callbacks::{Callback, History, Logs, Verbose};
 use crate::data::Sequence;
-use crate::display::{escape, plot_history, Html};
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -54,6 +53,17 @@ pub struct Training<T, V> {
     shared: Shared,
     stop: Arc<AtomicBool>,
     thread: JoinHandle<Trained<T, V>>,
+}
+
+/// Where a background training stands ([`Training::status`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingStatus {
+    /// The epochs finished so far.
+    pub history: History,
+    /// The epochs asked for.
+    pub epochs: usize,
+    /// True once the thread has ended (all epochs run, stopped, or failed).
+    pub finished: bool,
 }
 
 /// What a background training gives back: the model, its history, and the data it trained on.
@@ -176,23 +186,11 @@ impl<T, V> Training<T, V> {
         self.thread.join().map_err(|_| Error::InvalidArgument("the training thread panicked: the model is lost".into()))
     }
 
-    /// The curves so far and where training stands, as [`Html`].
-    pub fn to_html(&self) -> Html {
-        let (history, epochs, finished) = match self.shared.0.lock() {
-            Ok(p) => (p.history.clone(), p.epochs, p.finished),
-            Err(_) => return Html::error("the training thread panicked"),
-        };
-        let state = if finished { "finished" } else { "training in the background" };
-        let status = Html::new(format!("<p>{}: {} of {epochs} epochs done</p>", escape(state), history.len()));
-        if history.is_empty() {
-            status
-        } else {
-            status + plot_history(&history)
-        }
-    }
-
-    /// Shows [`Training::to_html`] as a notebook cell's result (evcxr).
-    pub fn evcxr_display(&self) {
-        self.to_html().evcxr_display();
+    /// Where training stands: the epochs finished, the epochs asked for, whether it has ended.
+    /// Fails only when the training thread panicked. (A cell ending in the handle shows this
+    /// with the curves: see `display`.)
+    pub fn status(&self) -> Result<TrainingStatus> {
+        let p = self.shared.0.lock().map_err(|_| Error::InvalidArgument("the training thread panicked".into()))?;
+        Ok(TrainingStatus { history: p.history.clone(), epochs: p.epochs, finished: p.finished })
     }
 }

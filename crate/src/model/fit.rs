@@ -1,14 +1,18 @@
-//! The epoch loop (Keras's `fit`, `evaluate` and `predict` share one): for every batch of a
+//! The epoch loop (Keras's `fit`, `evaluate` and `predict` share one shape): for every batch of a
 //! [`Sequence`], one step — a train step in `fit`, a test step in `evaluate` and for the
-//! validation data, a predict step in `predict` — with the callbacks told after each batch and
-//! each epoch. Progress lines and the [`History`] are callbacks like any other.
+//! validation data, a predict step in `predict` — with the callbacks told after each batch, each
+//! pass and each epoch (train, test and predict hooks, as Keras's). Progress lines and the
+//! [`History`] are callbacks like any other. The loss and the compiled metrics of a pass are
+//! added up in a [`MetricsContainer`] and reach the callbacks, the progress line, the history
+//! and `evaluate`'s result as named values ([`Logs`]).
 
-use super::step::StepLogs;
 use super::Sequential;
 use crate::callbacks::Recorder;
-use crate::callbacks::{BatchLogs, Callback, CallbackList, History, Logs, ProgbarLogger, RunInfo, RunKind, Verbose};
+use crate::callbacks::{
+    BatchLogs, Callback, CallbackList, History, Logs, PredictBatch, ProgbarLogger, RunInfo, RunKind, Verbose,
+};
 use crate::data::{Batch, Sequence};
-use crate::metrics::Metric;
+use crate::metrics::MetricsContainer;
 use crate::{Error, Result, Tensor};
 use ndarray::{Array2, Axis};
 
@@ -43,87 +47,75 @@ impl<'a> FitOptions<'a> {
     }
 }
 
-/// Sample-weighted running means of loss and accuracy, as Keras reports them.
-#[derive(Clone, Copy, Debug, Default)]
-struct Totals {
-    loss: f64,
-    correct: f64,
-    top_k: f64,
-    samples: usize,
-    with_accuracy: bool,
-    with_top_k: bool,
-}
-
-impl Totals {
-    fn new(with_accuracy: bool, with_top_k: bool) -> Self {
-        Totals { with_accuracy, with_top_k, ..Totals::default() }
-    }
-    fn add(&mut self, r: StepLogs) {
-        self.loss += r.loss as f64 * r.samples as f64;
-        self.correct += r.accuracy as f64 * r.samples as f64;
-        self.top_k += r.top_k.unwrap_or(0.0) as f64 * r.samples as f64;
-        self.samples += r.samples;
-    }
-    fn loss(&self) -> f32 {
-        (self.loss / self.samples.max(1) as f64) as f32
-    }
-    fn accuracy(&self) -> f32 {
-        (self.correct / self.samples.max(1) as f64) as f32
-    }
-    /// `loss`, `accuracy` (or `val_loss`, `val_accuracy` with the prefix `val_`) into `logs`.
-    fn write(&self, prefix: &str, logs: &mut Logs) {
-        logs.set(format!("{prefix}loss"), self.loss());
-        if self.with_accuracy {
-            logs.set(format!("{prefix}accuracy"), self.accuracy());
-        }
-        if self.with_top_k {
-            let top_k = (self.top_k / self.samples.max(1) as f64) as f32;
-            logs.set(format!("{prefix}top_k_categorical_accuracy"), top_k);
-        }
-    }
-}
-
 impl Sequential {
-    fn reports_accuracy(&self) -> bool {
-        self.compiled.as_ref().is_some_and(|c| c.metrics.contains(&Metric::Accuracy))
+    /// Empty running values of the loss and the compiled metrics.
+    fn metrics_container(&self) -> Result<MetricsContainer> {
+        let compiled = self.compiled.as_ref().ok_or(Error::NotCompiled("training or evaluating"))?;
+        MetricsContainer::new(&compiled.metrics, compiled.loss)
     }
 
-    /// Empty running totals for this model's metrics.
-    fn totals(&self) -> Totals {
-        Totals::new(self.reports_accuracy(), self.top_k().is_some())
+    /// The number of output units, which labels are one-hot over.
+    fn units(&self) -> Result<usize> {
+        match self.output_shape() {
+            Some(&[units]) => Ok(units),
+            Some(shape) => Err(Error::Shape(format!(
+                "the model's output has shape {}, but labels need (None, units): end the model with \
+                 Flatten or global pooling, then Dense",
+                crate::layers::shape_string(shape)
+            ))),
+            None => {
+                Err(Error::NotBuilt("the model has no output shape yet: give the first layer an input shape".into()))
+            }
+        }
     }
 
     fn labels(&self, batch: &Batch) -> Result<Array2<f32>> {
-        batch.one_hot(self.output_shape().map_or(0, |s| s[0]))
+        batch.one_hot(self.units()?)
     }
 
-    /// The loop every run shares: `step` on every batch of `data`, in order, then the sequence's
-    /// end of epoch (a shuffling one reshuffles).
-    fn run_epoch(
-        &mut self,
+    /// One pass of test steps over `data` (`evaluate`, or the validation of an epoch of `fit`),
+    /// telling `callbacks`; returns the pass's running values.
+    fn test_epoch(
+        &self,
         data: &mut dyn Sequence,
-        mut step: impl FnMut(&mut Self, usize, Batch) -> Result<()>,
-    ) -> Result<()> {
+        callbacks: &mut CallbackList<'_>,
+        info: RunInfo,
+    ) -> Result<MetricsContainer> {
+        let mut metrics = self.metrics_container()?;
+        callbacks.test_begin(&info)?;
         for i in 0..data.len() {
             let batch = data.get(i)?;
-            step(self, i, batch)?;
+            let y = self.labels(&batch)?;
+            let loss = self.test_step(batch.x, &y, &mut metrics)?;
+            callbacks.test_batch_end(&BatchLogs { batch: i, loss, samples: y.nrows(), running: metrics.logs("") })?;
         }
         data.on_epoch_end();
-        Ok(())
+        callbacks.test_end(&metrics.logs(""))?;
+        Ok(metrics)
     }
 
-    /// One pass of test steps over `data`, telling `callbacks` after each batch.
-    fn test_epoch(&mut self, data: &mut dyn Sequence, callbacks: &mut CallbackList<'_>) -> Result<Totals> {
-        let mut totals = self.totals();
-        self.run_epoch(data, |model, i, batch| {
-            let y = model.labels(&batch)?;
-            let r = model.test_step(batch.x, &y)?;
-            totals.add(r);
-            let mut running = Logs::new();
-            totals.write("", &mut running);
-            callbacks.batch_end(&BatchLogs { batch: i, loss: r.loss, samples: r.samples, running }, model)
-        })?;
-        Ok(totals)
+    /// One epoch of train steps over `train` (`epoch` from 0), telling `callbacks` after each
+    /// batch; a loss that is not finite is reported with its epoch and batch.
+    fn train_epoch(
+        &mut self,
+        train: &mut dyn Sequence,
+        callbacks: &mut CallbackList<'_>,
+        epoch: usize,
+    ) -> Result<MetricsContainer> {
+        let mut metrics = self.metrics_container()?;
+        for i in 0..train.len() {
+            let batch = train.get(i)?;
+            self.prepare_input(&batch.x)?;
+            let y = self.labels(&batch)?;
+            let loss = self.train_step(batch.x, &y, &mut metrics).map_err(|e| match e {
+                Error::NonFiniteLoss { value, .. } => Error::NonFiniteLoss { epoch: epoch + 1, batch: i + 1, value },
+                other => other,
+            })?;
+            let logs = BatchLogs { batch: i, loss, samples: y.nrows(), running: metrics.logs("") };
+            callbacks.batch_end(&logs, self)?;
+        }
+        train.on_epoch_end();
+        Ok(metrics)
     }
 
     /// Trains for `epochs` passes over `train`, evaluating `validation` after each (Keras's
@@ -173,24 +165,10 @@ impl Sequential {
         let mut logs = Logs::new();
         for epoch in 0..options.epochs {
             callbacks.epoch_begin(epoch, self)?;
-            let mut totals = self.totals();
-            self.run_epoch(train, |model, i, batch| {
-                let y = model.labels(&batch)?;
-                let r = model.train_step(batch.x, &y).map_err(|e| match e {
-                    Error::NonFiniteLoss { value, .. } => {
-                        Error::NonFiniteLoss { epoch: epoch + 1, batch: i + 1, value }
-                    }
-                    other => other,
-                })?;
-                totals.add(r);
-                let mut running = Logs::new();
-                totals.write("", &mut running);
-                callbacks.batch_end(&BatchLogs { batch: i, loss: r.loss, samples: r.samples, running }, model)
-            })?;
-            logs = Logs::new();
-            totals.write("", &mut logs);
+            logs = self.train_epoch(train, &mut callbacks, epoch)?.logs("");
             if let Some(val) = validation.as_deref_mut() {
-                self.test_epoch(val, &mut CallbackList(Vec::new()))?.write("val_", &mut logs);
+                let info = RunInfo { kind: RunKind::Fit, epochs: 1, steps: val.len() };
+                self.test_epoch(val, &mut callbacks, info)?.write("val_", &mut logs);
             }
             callbacks.epoch_end(epoch, &logs, self)?;
             if self.stop_training {
@@ -202,28 +180,31 @@ impl Sequential {
         Ok(recorder.history)
     }
 
-    /// One optimizer step on one batch (Keras's `train_on_batch`). Returns the loss and accuracy
-    /// measured before the step.
-    pub fn train_on_batch(&mut self, x: &Tensor, y: &Array2<f32>) -> Result<(f32, f32)> {
-        let r = self.train_step(x.clone(), y)?;
-        Ok((r.loss, r.accuracy))
+    /// One optimizer step on one batch (Keras's `train_on_batch`). Returns the batch's loss and
+    /// metrics, measured before the step.
+    pub fn train_on_batch(&mut self, x: &Tensor, y: &Array2<f32>) -> Result<Logs> {
+        let mut metrics = self.metrics_container()?;
+        self.train_step(x.clone(), y, &mut metrics)?;
+        Ok(metrics.logs(""))
     }
 
-    /// Loss and accuracy on one batch in inference mode, no step taken (Keras's `test_on_batch`):
-    /// the loss is the mean of the batch's per-sample losses.
-    pub fn test_on_batch(&mut self, x: &Tensor, y: &Array2<f32>) -> Result<(f32, f32)> {
-        let r = self.test_step(x.clone(), y)?;
-        Ok((r.loss, r.accuracy))
+    /// The loss and metrics of one batch in inference mode, no step taken (Keras's
+    /// `test_on_batch`): the loss is the mean of the batch's per-sample losses.
+    pub fn test_on_batch(&self, x: &Tensor, y: &Array2<f32>) -> Result<Logs> {
+        let mut metrics = self.metrics_container()?;
+        self.test_step(x.clone(), y, &mut metrics)?;
+        Ok(metrics.logs(""))
     }
 
-    /// Loss and accuracy over a whole sequence, averaged over samples (Keras's `evaluate`), at
-    /// the model's default verbosity.
-    pub fn evaluate(&mut self, data: &mut dyn Sequence) -> Result<(f32, f32)> {
+    /// The loss and every compiled metric over a whole sequence, averaged over samples (Keras's
+    /// `evaluate(..., return_dict=True)`), at the model's default verbosity:
+    /// `model.evaluate(&mut test)?.value("accuracy")?`.
+    pub fn evaluate(&self, data: &mut dyn Sequence) -> Result<Logs> {
         self.evaluate_with(data, self.verbose)
     }
 
     /// [`Sequential::evaluate`] at a verbosity of this call's own (Keras's `verbose=`).
-    pub fn evaluate_with(&mut self, data: &mut dyn Sequence, verbose: Verbose) -> Result<(f32, f32)> {
+    pub fn evaluate_with(&self, data: &mut dyn Sequence, verbose: Verbose) -> Result<Logs> {
         self.compiled.as_ref().ok_or(Error::NotCompiled("evaluate"))?;
         let steps = data.len();
         if steps == 0 {
@@ -231,36 +212,50 @@ impl Sequential {
         }
         let mut progbar = ProgbarLogger::new(verbose);
         let mut callbacks = CallbackList(vec![&mut progbar]);
-        callbacks.train_begin(&RunInfo { kind: RunKind::Evaluate, epochs: 1, steps }, self)?;
-        let totals = self.test_epoch(data, &mut callbacks)?;
-        let mut logs = Logs::new();
-        totals.write("", &mut logs);
-        callbacks.train_end(&logs, self)?;
-        Ok((totals.loss(), totals.accuracy()))
+        let info = RunInfo { kind: RunKind::Evaluate, epochs: 1, steps };
+        Ok(self.test_epoch(data, &mut callbacks, info)?.logs(""))
     }
 
     /// The model's output (probabilities, after the last softmax) for inputs `x` (batch first),
-    /// computed in batches of 32, as Keras's `predict`.
-    pub fn predict(&mut self, x: &Tensor) -> Result<Array2<f32>> {
-        let mut data = crate::data::ArrayData::new(x.clone(), None, 32)?;
-        if data.is_empty() {
-            self.check_input(x)?;
-            let units = self.output_shape().map_or(0, |s| s[0]);
-            return Ok(Array2::zeros((0, units)));
-        }
-        self.predict_sequence(&mut data)
+    /// computed in batches of 32 with a progress bar at the model's verbosity, as Keras's
+    /// `predict`.
+    pub fn predict(&self, x: &Tensor) -> Result<Array2<f32>> {
+        self.predict_with(x, self.verbose)
     }
 
-    /// The model's output for every batch of a sequence, in order.
-    pub fn predict_sequence(&mut self, data: &mut dyn Sequence) -> Result<Array2<f32>> {
-        let mut parts = Vec::new();
-        self.run_epoch(data, |model, _, batch| {
-            parts.push(model.predict_step(batch.x)?);
-            Ok(())
-        })?;
-        if parts.is_empty() {
+    /// [`Sequential::predict`] at a verbosity of this call's own.
+    pub fn predict_with(&self, x: &Tensor, verbose: Verbose) -> Result<Array2<f32>> {
+        self.check_input(x)?;
+        let mut data = crate::data::ArrayData::new(x.clone(), None, 32)?;
+        if data.is_empty() {
+            return Ok(Array2::zeros((0, self.units()?)));
+        }
+        self.predict_sequence_with(&mut data, verbose)
+    }
+
+    /// The model's output for every batch of a sequence, in order, at the model's verbosity.
+    pub fn predict_sequence(&self, data: &mut dyn Sequence) -> Result<Array2<f32>> {
+        self.predict_sequence_with(data, self.verbose)
+    }
+
+    /// [`Sequential::predict_sequence`] at a verbosity of this call's own.
+    pub fn predict_sequence_with(&self, data: &mut dyn Sequence, verbose: Verbose) -> Result<Array2<f32>> {
+        let steps = data.len();
+        if steps == 0 {
             return Err(Error::InvalidArgument("the sequence has no batches".into()));
         }
+        let mut progbar = ProgbarLogger::new(verbose);
+        let mut callbacks = CallbackList(vec![&mut progbar]);
+        callbacks.predict_begin(&RunInfo { kind: RunKind::Predict, epochs: 1, steps })?;
+        let mut parts = Vec::with_capacity(steps);
+        for i in 0..steps {
+            let batch = data.get(i)?;
+            let samples = batch.len();
+            parts.push(self.predict_step(batch.x)?);
+            callbacks.predict_batch_end(PredictBatch { batch: i, samples })?;
+        }
+        data.on_epoch_end();
+        callbacks.predict_end()?;
         let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
         ndarray::concatenate(Axis(0), &views).map_err(|e| Error::Shape(format!("predictions of different widths: {e}")))
     }

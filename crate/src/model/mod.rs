@@ -199,12 +199,17 @@ impl Sequential {
         self.layers.last()?.output_shape()
     }
 
-    /// The total number of trainable weights.
+    /// The total number of weights, trainable or not (Keras's `count_params`).
     pub fn count_params(&self) -> usize {
         self.layers.iter().map(|l| l.count_params()).sum()
     }
 
-    /// Every weight tensor, layer by layer, in Keras order (kernel, bias).
+    /// The number of weights the optimizer moves (the summary's "Trainable params").
+    pub fn count_trainable_params(&self) -> usize {
+        self.layers.iter().map(|l| l.count_trainable_params()).sum()
+    }
+
+    /// Every weight tensor, trainable or not, layer by layer, in Keras order (kernel, bias).
     pub fn get_weights(&self) -> Vec<Tensor> {
         self.layers.iter().flat_map(|l| l.params().iter().map(|p| p.value.clone())).collect()
     }
@@ -241,8 +246,8 @@ impl Sequential {
     /// keeps the weights.
     pub fn compile(&mut self, loss: Loss, optimizer: impl Optimizer + 'static, metrics: &[Metric]) -> Result<()> {
         optimizer.validate()?;
-        if metrics.contains(&Metric::TopKCategoricalAccuracy { k: 0 }) {
-            return Err(Error::InvalidArgument("top_k_categorical_accuracy needs k ≥ 1".into()));
+        for metric in metrics {
+            metric.state(loss)?;
         }
         self.compiled = Some(Compiled { loss, optimizer: Box::new(optimizer), metrics: metrics.to_vec() });
         Ok(())
@@ -274,9 +279,17 @@ impl Sequential {
         self.stop_training
     }
 
-    /// Checks a batch of inputs against the model's input shape, building the model on first
-    /// use when no layer declared one.
-    fn check_input(&mut self, x: &Tensor) -> Result<()> {
+    /// Builds the model for `x` when no layer declared an input shape yet (on first use, as
+    /// Keras does), then checks `x` against it.
+    pub(crate) fn prepare_input(&mut self, x: &Tensor) -> Result<()> {
+        if self.input_shape.is_none() && !self.layers.is_empty() && x.ndim() >= 2 {
+            self.build(&x.shape()[1..])?;
+        }
+        self.check_input(x)
+    }
+
+    /// Checks a batch of inputs against the model's input shape.
+    pub(crate) fn check_input(&self, x: &Tensor) -> Result<()> {
         if self.layers.is_empty() {
             return Err(Error::NotBuilt("the model has no layers: add some with model.add(...)".into()));
         }
@@ -299,7 +312,10 @@ impl Sequential {
                 x.shape()
             ))),
             Some(_) => Ok(()),
-            None => self.build(&x.shape()[1..]),
+            None => Err(Error::NotBuilt(
+                "the model has no input shape yet: give the first layer one, call model.build(&[...]), or train it"
+                    .into(),
+            )),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! A layer in its model: the layer with the name the model gave it and the shapes it was built
 //! for (the model owns names and shapes; the layer owns its settings and weights).
 
-use crate::layers::{Layer, Param};
+use crate::layers::{Cache, Context, Layer, Param, Randomness};
 use crate::{Error, Result, Tensor};
 use ndarray::{ArrayView2, Ix2};
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// One layer of a [`Sequential`](super::Sequential), as `model.layers()` lists them.
 #[derive(Clone, Debug)]
@@ -13,11 +14,14 @@ pub struct NamedLayer {
     layer: Box<dyn Layer>,
     input_shape: Option<Vec<usize>>,
     output_shape: Option<Vec<usize>>,
+    /// The layer's own random generator, for a layer that draws random numbers in training
+    /// ([`Layer::randomness`]); seeded when the layer is built.
+    rng: Option<StdRng>,
 }
 
 impl NamedLayer {
     pub(crate) fn new(name: String, layer: Box<dyn Layer>) -> Self {
-        NamedLayer { name, layer, input_shape: None, output_shape: None }
+        NamedLayer { name, layer, input_shape: None, output_shape: None, rng: None }
     }
 
     /// Builds the layer for `input_shape` and records its shapes; returns the output shape.
@@ -26,7 +30,29 @@ impl NamedLayer {
         self.layer.build(input_shape, rng).map_err(|e| e.in_layer(&self.name))?;
         self.input_shape = Some(input_shape.to_vec());
         self.output_shape = Some(out.clone());
+        if self.rng.is_none() {
+            self.rng = match self.layer.randomness() {
+                Randomness::Deterministic => None,
+                Randomness::Seeded(seed) => Some(StdRng::seed_from_u64(seed)),
+                Randomness::FromModel => Some(StdRng::seed_from_u64(rng.random())),
+            };
+        }
         Ok(out)
+    }
+
+    /// The layer's forward pass in a training step, with its own generator when it has one.
+    pub(crate) fn forward_training(&mut self, x: Tensor) -> Result<(Tensor, Cache)> {
+        let mut ctx = match self.rng.as_mut() {
+            Some(rng) => Context::training(rng),
+            None => Context::training_deterministic(),
+        };
+        self.layer.forward(x, &mut ctx).map_err(|e| e.in_layer(&self.name))
+    }
+
+    /// The layer's forward pass in inference (evaluation and prediction).
+    pub(crate) fn forward_inference(&self, x: Tensor) -> Result<Tensor> {
+        let (y, _) = self.layer.forward(x, &mut Context::inference()).map_err(|e| e.in_layer(&self.name))?;
+        Ok(y)
     }
 
     /// The layer's name in its model, e.g. `dense_1`.
@@ -59,19 +85,24 @@ impl NamedLayer {
         self.output_shape.as_deref()
     }
 
-    /// The trainable weights, in Keras order.
+    /// Every weight in Keras order, trainable or not ([`Param::trainable`]).
     pub fn params(&self) -> &[Param] {
         self.layer.params()
     }
 
-    /// The trainable weights, mutable.
+    /// Every weight, mutable.
     pub fn params_mut(&mut self) -> &mut [Param] {
         self.layer.params_mut()
     }
 
-    /// The number of trainable weights.
+    /// The number of weights, trainable or not (the summary's "Param #").
     pub fn count_params(&self) -> usize {
         self.layer.count_params()
+    }
+
+    /// The number of weights the optimizer moves.
+    pub fn count_trainable_params(&self) -> usize {
+        self.params().iter().filter(|p| p.trainable).map(|p| p.value.len()).sum()
     }
 
     /// The layer's weights (Keras's `layer.get_weights()`).

@@ -1,12 +1,15 @@
 //! One step on one batch: how a batch becomes a loss, a gradient and a weight update.
 //!
-//! - **train step** (Keras's `train_step`): the forward pass in [`Mode::Training`], each layer
-//!   keeping what its backward pass needs; the loss `L = mean_i loss(yᵢ, ŷᵢ) + Σ penalties`; the
-//!   backward pass from the top, each activation's backward then the layer's, down to the first
-//!   layer with weights; then one optimizer step on every weight.
-//! - **test step** (`test_step`): the forward pass in [`Mode::Inference`] (Dropout off) and the
-//!   same loss and metrics, no update.
+//! - **train step** (Keras's `train_step`): the forward pass in training mode, each layer keeping
+//!   what its backward pass needs; the loss `L = mean_i loss(yᵢ, ŷᵢ) + Σ penalties`; the backward
+//!   pass from the top, each activation's backward then the layer's, down to the first layer with
+//!   trainable weights; then one optimizer step on every trainable weight.
+//! - **test step** (`test_step`): the forward pass in inference (Dropout off) and the same loss
+//!   and metrics, no update.
 //! - **predict step** (`predict_step`): the forward pass in inference, probabilities out.
+//!
+//! Tensors keep their rank between layers (a batch of feature maps stays `(batch, h, w, c)`);
+//! only the loss needs the model's output as `(batch, units)`.
 //!
 //! When the model ends in a softmax and the loss is categorical cross-entropy, the loss is
 //! computed from the logits `z` the softmax would have taken (Keras's `from_logits`, exact, with
@@ -15,28 +18,16 @@
 
 use super::Sequential;
 use crate::activations::Activation;
-use crate::layers::{Cache, Mode};
+use crate::layers::Cache;
 use crate::losses::{categorical_crossentropy_from_logits, Loss};
-use crate::metrics::{binary_accuracy, categorical_accuracy, top_k_categorical_accuracy, Metric};
+use crate::metrics::MetricsContainer;
 use crate::optimizers::ParamRef;
 use crate::{Error, Result, Tensor};
 use ndarray::{Array2, Ix2};
 
-/// Loss and accuracy of one batch.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct StepLogs {
-    /// Mean loss over the batch, penalties included.
-    pub loss: f32,
-    /// Accuracy over the batch.
-    pub accuracy: f32,
-    /// Top-k accuracy over the batch, when compiled with that metric.
-    pub top_k: Option<f32>,
-    /// Number of samples.
-    pub samples: usize,
-}
-
-/// What a training-mode forward pass keeps: per layer, its cache and its activation's output.
-type Tape = Vec<(Cache, Option<Array2<f32>>)>;
+/// What a training-mode forward pass keeps: per layer, its cache and its activation's output
+/// (none for a linear activation, or for the softmax the loss takes as logits).
+type Tape = Vec<(Cache, Option<Tensor>)>;
 
 impl Sequential {
     /// Whether the loss takes the last layer's logits (categorical cross-entropy after a softmax).
@@ -45,51 +36,55 @@ impl Sequential {
             && self.layers.last().is_some_and(|l| l.layer().activation() == Activation::Softmax)
     }
 
-    /// Runs every layer and its activation on `x`. With `logits`, the last layer's activation (a
-    /// softmax) is left out. In training mode also returns the tape for the backward pass.
-    fn forward(&mut self, x: Tensor, mode: Mode, logits: bool) -> Result<(Tensor, Tape)> {
+    /// Every layer and its activation on `x`, in inference. With `logits`, the last layer's
+    /// activation (a softmax) is left out.
+    fn forward_inference(&self, x: Tensor, logits: bool) -> Result<Tensor> {
         self.check_input(&x)?;
         let top = self.layers.len() - 1;
-        let mut tape = Vec::with_capacity(if mode == Mode::Training { self.layers.len() } else { 0 });
+        let mut h = x;
+        for (i, node) in self.layers.iter().enumerate() {
+            let z = node.forward_inference(h)?;
+            h = if logits && i == top { z } else { node.layer().activation().forward(z) };
+        }
+        Ok(h)
+    }
+
+    /// Every layer and its activation on `x` in a training step, keeping the tape for the
+    /// backward pass. With `logits`, the last layer's activation is left out.
+    fn forward_training(&mut self, x: Tensor, logits: bool) -> Result<(Tensor, Tape)> {
+        self.prepare_input(&x)?;
+        let top = self.layers.len() - 1;
+        let mut tape = Vec::with_capacity(self.layers.len());
         let mut h = x;
         for (i, node) in self.layers.iter_mut().enumerate() {
-            let name = node.name().to_string();
-            let (z, cache) = node.layer_mut().forward(h, mode).map_err(|e| e.in_layer(&name))?;
+            let (z, cache) = node.forward_training(h)?;
             let activation = node.layer().activation();
-            h = if activation == Activation::Linear || (logits && i == top) {
-                if mode == Mode::Training {
-                    tape.push((cache, None));
-                }
-                z
+            if activation == Activation::Linear || (logits && i == top) {
+                tape.push((cache, None));
+                h = z;
             } else {
-                let y = activation.forward(crate::layers::as_matrix(z, &name)?);
-                if mode == Mode::Training {
-                    tape.push((cache, Some(y.clone())));
-                }
-                y.into_dyn()
-            };
+                let y = activation.forward(z);
+                tape.push((cache, Some(y.clone())));
+                h = y;
+            }
         }
         Ok((h, tape))
     }
 
-    /// The `k` of a top-k accuracy metric, if the model was compiled with one.
-    pub(crate) fn top_k(&self) -> Option<usize> {
-        self.compiled.as_ref()?.metrics.iter().find_map(|m| match m {
-            Metric::TopKCategoricalAccuracy { k } => Some(*k),
-            Metric::Accuracy => None,
+    /// The model's output as a matrix (batch, units).
+    fn as_output(h: Tensor) -> Result<Array2<f32>> {
+        let shape = h.shape().to_vec();
+        h.into_dimensionality::<Ix2>().map_err(|_| {
+            Error::Shape(format!(
+                "the model's output has shape {shape:?}, but a loss needs (batch, units): end the model with \
+                 Flatten or global pooling, then Dense"
+            ))
         })
     }
 
-    /// The model's output as a matrix (batch, units).
-    fn as_output(h: Tensor) -> Result<Array2<f32>> {
-        h.into_dimensionality::<Ix2>()
-            .map_err(|_| Error::Shape("the model's output must be (batch, units): end it with a Dense layer".into()))
-    }
-
     /// The probabilities for a batch (Keras's `predict_step`).
-    pub(crate) fn predict_step(&mut self, x: Tensor) -> Result<Array2<f32>> {
-        let (h, _) = self.forward(x, Mode::Inference, false)?;
-        Self::as_output(h)
+    pub(crate) fn predict_step(&self, x: Tensor) -> Result<Array2<f32>> {
+        Self::as_output(self.forward_inference(x, false)?)
     }
 
     /// The sum of every layer's penalty (L2 regularisers).
@@ -97,14 +92,24 @@ impl Sequential {
         self.layers.iter().map(|l| l.layer().regularization_loss()).sum()
     }
 
-    /// Forward pass, loss and metrics of a batch; returns them with `∂L/∂output` and the tape.
-    fn loss_and_grad(&mut self, x: Tensor, y: &Array2<f32>, mode: Mode) -> Result<(StepLogs, Array2<f32>, Tape)> {
+    /// The loss the model was compiled with, after checking the labels against the inputs.
+    fn compiled_loss(&self, x: &Tensor, y: &Array2<f32>) -> Result<Loss> {
         let loss = self.compiled.as_ref().ok_or(Error::NotCompiled("training or evaluating"))?.loss;
         if x.shape().first() != Some(&y.nrows()) {
             return Err(Error::Shape(format!("{} inputs but {} labels", x.shape().first().unwrap_or(&0), y.nrows())));
         }
-        let from_logits = self.loss_from_logits();
-        let (out, tape) = self.forward(x, mode, from_logits)?;
+        Ok(loss)
+    }
+
+    /// The batch's mean loss (penalties included), `∂L/∂output` and the probabilities, from the
+    /// model's output (logits when `from_logits`).
+    fn loss_and_grad(
+        &self,
+        loss: Loss,
+        y: &Array2<f32>,
+        out: Tensor,
+        from_logits: bool,
+    ) -> Result<(f32, Array2<f32>, Array2<f32>)> {
         let out = Self::as_output(out)?;
         if out.dim() != y.dim() {
             return Err(Error::Shape(format!(
@@ -114,58 +119,65 @@ impl Sequential {
             )));
         }
         let (per_sample, grad, probs) = if from_logits {
-            let (per_sample, grad) = categorical_crossentropy_from_logits(y, out.view());
+            let (per_sample, grad) = categorical_crossentropy_from_logits(y, out.view())?;
             (per_sample, grad, crate::math::softmax(&out))
         } else {
-            let (per_sample, grad) = loss.per_sample_and_grad(y, &out);
+            let (per_sample, grad) = loss.per_sample_and_grad(y, &out)?;
             (per_sample, grad, out)
         };
         let mean = per_sample.mean().unwrap_or(0.0) + self.regularization_loss();
-        let accuracy = match loss {
-            Loss::CategoricalCrossentropy => categorical_accuracy(y, &probs),
-            Loss::BinaryCrossentropy => binary_accuracy(y, &probs),
-        };
-        let top_k = self.top_k().map(|k| top_k_categorical_accuracy(y, &probs, k));
-        Ok((StepLogs { loss: mean, accuracy, top_k, samples: y.nrows() }, grad, tape))
+        Ok((mean, grad, probs))
     }
 
-    /// Loss and metrics of a batch in inference mode (Keras's `test_step`).
-    pub(crate) fn test_step(&mut self, x: Tensor, y: &Array2<f32>) -> Result<StepLogs> {
-        Ok(self.loss_and_grad(x, y, Mode::Inference)?.0)
+    /// Loss and metrics of a batch in inference mode (Keras's `test_step`), added to `metrics`;
+    /// returns the batch's mean loss.
+    pub(crate) fn test_step(&self, x: Tensor, y: &Array2<f32>, metrics: &mut MetricsContainer) -> Result<f32> {
+        let loss = self.compiled_loss(&x, y)?;
+        let from_logits = self.loss_from_logits();
+        let out = self.forward_inference(x, from_logits)?;
+        let (mean, _, probs) = self.loss_and_grad(loss, y, out, from_logits)?;
+        metrics.update(mean, y.view(), probs.view())?;
+        Ok(mean)
     }
 
-    /// One optimizer step on a batch (Keras's `train_step`). Returns the loss and metrics measured
-    /// before the step; the weights change only when the loss is finite.
-    pub(crate) fn train_step(&mut self, x: Tensor, y: &Array2<f32>) -> Result<StepLogs> {
-        let (logs, grad, tape) = self.loss_and_grad(x, y, Mode::Training)?;
-        if !logs.loss.is_finite() {
-            return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, value: logs.loss });
+    /// One optimizer step on a batch (Keras's `train_step`): the loss and metrics measured before
+    /// the step are added to `metrics`, and the batch's mean loss returned. The weights change
+    /// only when the loss is finite.
+    pub(crate) fn train_step(&mut self, x: Tensor, y: &Array2<f32>, metrics: &mut MetricsContainer) -> Result<f32> {
+        let loss = self.compiled_loss(&x, y)?;
+        let from_logits = self.loss_from_logits();
+        let (out, tape) = self.forward_training(x, from_logits)?;
+        let (mean, grad, probs) = self.loss_and_grad(loss, y, out, from_logits)?;
+        if !mean.is_finite() {
+            return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, value: mean });
         }
-        self.backward(tape, grad)?;
+        metrics.update(mean, y.view(), probs.view())?;
+        self.backward(tape, grad.into_dyn())?;
         let compiled = self.compiled.as_mut().ok_or(Error::NotCompiled("training"))?;
         let mut params: Vec<ParamRef<'_>> = Vec::new();
         for node in &mut self.layers {
             let name = node.name().to_string();
-            for p in node.params_mut() {
+            for p in node.params_mut().iter_mut().filter(|p| p.trainable) {
                 params.push(ParamRef { key: format!("{name}/{}", p.name), param: p });
             }
         }
         compiled.optimizer.apply(&mut params)?;
-        Ok(logs)
+        Ok(mean)
     }
 
-    /// Backpropagates `∂L/∂output` from the top layer down to the first layer with weights.
-    fn backward(&mut self, tape: Tape, grad: Array2<f32>) -> Result<()> {
-        let first_trainable = self.layers.iter().position(|l| !l.params().is_empty()).unwrap_or(usize::MAX);
-        let mut g = grad.into_dyn();
+    /// Backpropagates `∂L/∂output` from the top layer down to the first layer with trainable
+    /// weights.
+    fn backward(&mut self, tape: Tape, grad: Tensor) -> Result<()> {
+        let first_trainable =
+            self.layers.iter().position(|l| l.params().iter().any(|p| p.trainable)).unwrap_or(usize::MAX);
+        let mut g = grad;
         for (i, (node, (cache, y))) in self.layers.iter_mut().zip(tape).enumerate().rev() {
             if i < first_trainable {
                 break;
             }
             let name = node.name().to_string();
             if let Some(y) = y {
-                let dy = crate::layers::as_matrix(g, &name)?;
-                g = node.layer().activation().backward(&y, dy).into_dyn();
+                g = node.layer().activation().backward(&y, g).map_err(|e| e.in_layer(&name))?;
             }
             match node.layer_mut().backward(cache, g, i > first_trainable).map_err(|e| e.in_layer(&name))? {
                 Some(next) => g = next,

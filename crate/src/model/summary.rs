@@ -23,8 +23,10 @@ pub struct Summary {
     pub name: String,
     /// One row per layer: "name (Type)", output shape such as "(None, 20)", parameter count.
     pub rows: Vec<(String, String, usize)>,
-    /// Total trainable parameters.
+    /// Total parameters, trainable or not.
     pub total_params: usize,
+    /// The parameters the optimizer moves.
+    pub trainable_params: usize,
 }
 
 impl Sequential {
@@ -44,7 +46,12 @@ impl Sequential {
                 (format!("{} ({})", l.name(), l.class_name()), shape, l.count_params())
             })
             .collect();
-        Ok(Summary { name: self.name.clone(), rows, total_params: self.count_params() })
+        Ok(Summary {
+            name: self.name.clone(),
+            rows,
+            total_params: self.count_params(),
+            trainable_params: self.count_trainable_params(),
+        })
     }
 }
 
@@ -75,10 +82,11 @@ impl fmt::Display for Summary {
             }
         }
         writeln!(f, "{}", "=".repeat(WIDTH))?;
-        let size = readable_size(self.total_params as f64 * 4.0);
-        writeln!(f, "Total params: {} ({size})", self.total_params)?;
-        writeln!(f, "Trainable params: {} ({size})", self.total_params)?;
-        writeln!(f, "Non-trainable params: 0 (0.00 Byte)")?;
+        let frozen = self.total_params.saturating_sub(self.trainable_params);
+        let line = |label: &str, n: usize| format!("{label}: {n} ({})", readable_size(n as f64 * 4.0));
+        writeln!(f, "{}", line("Total params", self.total_params))?;
+        writeln!(f, "{}", line("Trainable params", self.trainable_params))?;
+        writeln!(f, "{}", line("Non-trainable params", frozen))?;
         write!(f, "{}", "_".repeat(WIDTH))
     }
 }

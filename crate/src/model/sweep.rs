@@ -26,7 +26,7 @@
 //! let mut val = ArrayData::new(x, Some(y), 8)?;
 //! let sweep = model.learning_rate_sweep(&log_spaced(1e-3, 1e-1, 3), &mut train, Some(&mut val), SweepOptions::epochs(2))?;
 //! assert_eq!(sweep.runs.len(), 3);
-//! assert_eq!(sweep.runs[0].history.val_loss.len(), 2);
+//! assert_eq!(sweep.runs[0].history.values("val_loss")?.len(), 2);
 //! # Ok(())
 //! # }
 //! ```
@@ -90,7 +90,7 @@ impl SweepRun {
     /// data) and that loss; `None` when no epoch has a finite one.
     pub fn best_epoch(&self) -> Option<(usize, f32)> {
         let h = &self.history;
-        let losses = if h.val_loss.is_empty() { &h.loss } else { &h.val_loss };
+        let losses = h.get("val_loss").filter(|v| !v.is_empty()).unwrap_or(h.column("loss"));
         losses
             .iter()
             .enumerate()
@@ -248,7 +248,7 @@ mod tests {
     fn best_epoch_skips_nan_and_uses_training_loss_without_validation() {
         let run = |loss: Vec<f32>, val_loss: Vec<f32>| SweepRun {
             learning_rate: 0.1,
-            history: History { epoch: (1..=loss.len()).collect(), loss, val_loss, ..History::default() },
+            history: History::from_columns(&[("loss", loss), ("val_loss", val_loss)]),
             diverged: None,
         };
         assert_eq!(run(vec![3.0, 2.0, 1.0], vec![2.0, f32::NAN, 2.5]).best_epoch(), Some((1, 2.0)));

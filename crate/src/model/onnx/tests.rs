@@ -5,7 +5,7 @@
 use super::proto::{DimensionValue, ModelProto, NodeProto, TensorProto};
 use super::*;
 use crate::activations::Activation;
-use crate::layers::{ActivationLayer, Cache, Dense, Dropout, Flatten, Layer, Mode};
+use crate::layers::{ActivationLayer, Cache, Context, Dense, Dropout, Flatten, Layer};
 use crate::{Tensor, Tensor as T};
 use ndarray::{Array2, Axis, IxDyn};
 use rand::Rng;
@@ -167,7 +167,7 @@ impl Layer for Double {
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
         Ok(input_shape.to_vec())
     }
-    fn forward(&mut self, x: T, _mode: Mode) -> Result<(T, Cache)> {
+    fn forward(&self, x: T, _ctx: &mut Context<'_>) -> Result<(T, Cache)> {
         Ok((x * 2.0, Cache::empty()))
     }
     fn backward(&mut self, _cache: Cache, grad: T, need_input_grad: bool) -> Result<Option<T>> {
