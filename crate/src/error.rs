@@ -54,6 +54,7 @@ impl Error {
             Error::Shape(m) => Error::Shape(format!("layer {layer}: {m}")),
             Error::InvalidArgument(m) => Error::InvalidArgument(format!("layer {layer}: {m}")),
             Error::NotBuilt(m) => Error::NotBuilt(format!("layer {layer}: {m}")),
+            Error::Unsupported(m) => Error::Unsupported(format!("layer {layer}: {m}")),
             other => other,
         }
     }

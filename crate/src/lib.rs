@@ -8,6 +8,13 @@
 //! The modules follow the chapter: [`math`], [`activations`], [`layers`], [`losses`],
 //! [`optimizers`], [`metrics`], [`model`], [`data`], [`display`]; and for what comes next,
 //! [`callbacks`] and [`regularizers`].
+//!
+//! **Names.** What Keras has keeps Keras's name, spelled as Keras spells it, acronyms included:
+//! [`SGD`](optimizers::SGD), [`RMSprop`](optimizers::RMSprop),
+//! [`CSVLogger`](callbacks::CSVLogger), [`ReduceLROnPlateau`](callbacks::ReduceLROnPlateau),
+//! [`L2`](regularizers::L2), `categorical_crossentropy`, `val_accuracy`; a Keras user finds each
+//! where they expect it. What is the crate's own follows Rust's convention, acronyms as words
+//! ([`Html`](display::Html), `OnnxOptions`).
 
 #![warn(missing_docs)]
 
@@ -52,7 +59,7 @@ pub mod prelude {
     pub use crate::losses::Loss;
     pub use crate::metrics::Metric;
     pub use crate::model::{FitOptions, History, Sequential, Verbose};
-    pub use crate::optimizers::{Adam, Optimizer, RMSprop, Sgd};
+    pub use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
     pub use crate::regularizers::L2;
     pub use crate::{Error, Result, Tensor};
 }

@@ -12,7 +12,7 @@ use snackml::activations::Activation;
 use snackml::data::ArrayData;
 use snackml::layers::{ActivationLayer, Cache, Context, Dense, Dropout, Flatten, Layer};
 use snackml::losses::{self, Loss};
-use snackml::prelude::{Metric, Sequential, Sgd, Verbose};
+use snackml::prelude::{Metric, Sequential, Verbose, SGD};
 
 type Rng64 = rand::rngs::StdRng;
 
@@ -286,7 +286,7 @@ fn model_loss(model: &mut Sequential, x: &ArrayD<f32>, y: &Array2<f32>) -> f64 {
 /// differences of the loss `evaluate` reports, at the weights before the step.
 fn check_model(what: &str, mut model: Sequential, loss: Loss, x: ArrayD<f32>, y: Array2<f32>, h: f32) {
     model.set_verbose(Verbose::Silent);
-    model.compile(loss, Sgd::new(0.1), &[Metric::Accuracy]).unwrap();
+    model.compile(loss, SGD::new(0.1), &[Metric::Accuracy]).unwrap();
     let w0 = model.get_weights();
     model.train_on_batch(&x, &y).unwrap();
     let grads: Vec<ArrayD<f32>> =

@@ -67,7 +67,7 @@ fn dropout_is_the_identity_in_inference_as_in_keras() {
     // probabilities, every time; a training step sees dropped units and another loss.
     let y = Array2::from_shape_fn((6, 5), |(i, j)| if j == i % 5 { 1.0 } else { 0.0 });
     let want = Loss::CategoricalCrossentropy.per_sample(&y, &probs).unwrap().mean().unwrap();
-    model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.0001), &[Metric::Accuracy]).unwrap();
+    model.compile(Loss::CategoricalCrossentropy, SGD::new(0.0001), &[Metric::Accuracy]).unwrap();
     for _ in 0..2 {
         let mut data = ArrayData::new(x.clone(), Some(y.clone()), 6).unwrap();
         let loss = model.evaluate(&mut data).unwrap().value("loss").unwrap();
@@ -177,7 +177,7 @@ fn epoch_marked_model() -> Sequential {
     let mut model = Sequential::with_seed(1);
     model.add(Flatten::with_input_shape(&[1])).unwrap();
     model.add(Dense::new(1)).unwrap();
-    model.compile(Loss::CategoricalCrossentropy, Sgd::new(1e-3), &[]).unwrap();
+    model.compile(Loss::CategoricalCrossentropy, SGD::new(1e-3), &[]).unwrap();
     model
 }
 

@@ -16,7 +16,7 @@ fn fit_reports_top_k_accuracy_under_keras_name() {
     let mut model = Sequential::with_seed(1);
     model.add(Dense::new(3).input_shape(&[4])).unwrap();
     model.add(ActivationLayer::softmax()).unwrap();
-    model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::Accuracy, Metric::top_k(2)]).unwrap();
+    model.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[Metric::Accuracy, Metric::top_k(2)]).unwrap();
     model.set_verbose(Verbose::Silent);
     let mut train = ArrayData::new(x.clone(), Some(y.clone()), 4).unwrap();
     let mut val = ArrayData::new(x, Some(y), 4).unwrap();
@@ -28,11 +28,11 @@ fn fit_reports_top_k_accuracy_under_keras_name() {
         assert!(top2 >= top1, "top-2 {top2} below accuracy {top1}");
     }
     // With k = the number of classes every sample counts.
-    model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::top_k(3)]).unwrap();
+    model.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[Metric::top_k(3)]).unwrap();
     let h = model.fit(&mut train, None, 1).unwrap();
     assert_eq!(h.values("top_k_categorical_accuracy").unwrap(), &[1.0]);
     assert!(h.get("accuracy").is_none());
-    assert!(model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::top_k(0)]).is_err());
+    assert!(model.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[Metric::top_k(0)]).is_err());
     assert_eq!(Metric::top_k_categorical_accuracy(), Metric::TopKCategoricalAccuracy { k: 5 });
 }
 

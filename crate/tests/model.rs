@@ -138,7 +138,7 @@ fn label_width_must_match_output_units() {
 fn bad_learning_rates_are_refused() {
     let mut m = image_model(false, 0);
     for lr in [0.0, -0.1, f32::NAN, f32::INFINITY] {
-        let err = m.compile(Loss::CategoricalCrossentropy, Sgd::new(lr), &[]).unwrap_err();
+        let err = m.compile(Loss::CategoricalCrossentropy, SGD::new(lr), &[]).unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "lr {lr}: {err}");
         assert!(m.compile(Loss::CategoricalCrossentropy, Adam::new(lr), &[]).is_err(), "Adam lr {lr}");
     }
@@ -187,7 +187,7 @@ fn empty_model_is_an_error() {
     let x = images(2, 0);
     assert!(matches!(m.predict(&x).unwrap_err(), Error::NotBuilt(_)));
     assert!(m.summary().is_err());
-    m.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[]).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[]).unwrap();
     let mut data = ArrayData::new(x.clone(), Some(labels(2, 5, 0)), 2).unwrap();
     assert!(m.fit(&mut data, None, 1).is_err());
     assert!(m.evaluate(&mut data).is_err());
@@ -244,8 +244,8 @@ fn learning_rate_can_change_between_fits() {
     let (x, y) = blobs(20, 2);
     let mut a = blob_model(3);
     let mut b = blob_model(3);
-    a.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::Accuracy]).unwrap();
-    b.compile(Loss::CategoricalCrossentropy, Sgd::new(0.1), &[Metric::Accuracy]).unwrap();
+    a.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[Metric::Accuracy]).unwrap();
+    b.compile(Loss::CategoricalCrossentropy, SGD::new(0.1), &[Metric::Accuracy]).unwrap();
     let data = ArrayData::new(x, Some(y), 15).unwrap();
     a.fit(&mut data.clone(), None, 2).unwrap();
     b.fit(&mut data.clone(), None, 2).unwrap();
@@ -284,7 +284,7 @@ fn same_seed_same_run() {
 #[test]
 fn sgd_momentum_two_steps_by_hand() {
     let mut p = Param::new("w", ndarray::arr1(&[1.0f32, -2.0]).into_dyn());
-    let mut sgd = Sgd::new(0.1).momentum(0.9);
+    let mut sgd = SGD::new(0.1).momentum(0.9);
     p.grad = ndarray::arr1(&[2.0f32, -1.0]).into_dyn();
     sgd.apply(&mut [ParamRef { key: "dense/kernel".into(), param: &mut p }]).unwrap();
     // v = −0.1·[2, −1] = [−0.2, 0.1]; w = [0.8, −1.9]
@@ -296,7 +296,7 @@ fn sgd_momentum_two_steps_by_hand() {
 
     // and inside a model: w₂ = w₀ − η·g₁ + (μ·(−η·g₁) − η·g₂), with the gradients it computed
     let mut m = image_model(true, 1);
-    m.compile(Loss::CategoricalCrossentropy, Sgd::new(0.05).momentum(0.9), &[]).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, SGD::new(0.05).momentum(0.9), &[]).unwrap();
     let grads = |m: &Sequential| -> Vec<ArrayD<f32>> {
         m.layers().iter().flat_map(|l| l.params().iter().map(|p| p.grad.clone())).collect()
     };

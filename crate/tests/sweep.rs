@@ -73,7 +73,7 @@ fn parallel_and_sequential_sweeps_agree() {
 #[test]
 fn a_diverging_rate_is_marked_and_the_others_go_on() {
     let mut m = model();
-    m.compile(Loss::CategoricalCrossentropy, Sgd::new(0.01), &[Metric::Accuracy]).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, SGD::new(0.01), &[Metric::Accuracy]).unwrap();
     let (mut train, _) = flows();
     let sweep = m.learning_rate_sweep(&[1e-2, 1e38], &mut train, None, SweepOptions::epochs(3)).unwrap();
     assert_eq!(sweep.runs[0].history.len(), 3);

@@ -229,7 +229,7 @@ fn a_nan_learning_rate_is_named_in_the_message() {
     let mut m = logreg(8);
     let msg = m.compile(Loss::CategoricalCrossentropy, Adam::new(f32::NAN), &[]).unwrap_err().to_string();
     assert!(msg.contains("learning rate") && msg.contains("NaN"), "{msg}");
-    let msg = m.compile(Loss::CategoricalCrossentropy, Sgd::new(-0.5), &[]).unwrap_err().to_string();
+    let msg = m.compile(Loss::CategoricalCrossentropy, SGD::new(-0.5), &[]).unwrap_err().to_string();
     assert!(msg.contains("learning rate") && msg.contains("-0.5"), "{msg}");
 }
 

@@ -21,15 +21,10 @@ use crate::{Result, Tensor};
 /// Stops training when a monitored quantity stops improving.
 #[derive(Clone, Debug)]
 pub struct EarlyStopping {
-    monitor: String,
-    mode: MonitorMode,
-    min_delta: f32,
+    monitor: Monitor,
     patience: usize,
     restore_best_weights: bool,
     verbose: bool,
-    watch: Option<Monitor>,
-    wait: usize,
-    best: Option<f32>,
     best_epoch: Option<usize>,
     best_weights: Option<Vec<Tensor>>,
     stopped_epoch: Option<usize>,
@@ -42,15 +37,10 @@ impl EarlyStopping {
     /// see why training ended early; `.verbose(false)` silences it.
     pub fn new(monitor: &str) -> Self {
         EarlyStopping {
-            monitor: monitor.to_string(),
-            mode: MonitorMode::Auto,
-            min_delta: 0.0,
+            monitor: Monitor::new(monitor, 0.0),
             patience: 0,
             restore_best_weights: false,
             verbose: true,
-            watch: None,
-            wait: 0,
-            best: None,
             best_epoch: None,
             best_weights: None,
             stopped_epoch: None,
@@ -63,12 +53,12 @@ impl EarlyStopping {
     }
     /// The smallest change that counts as an improvement.
     pub fn min_delta(mut self, min_delta: f32) -> Self {
-        self.min_delta = min_delta;
+        self.monitor.min_delta = min_delta;
         self
     }
     /// Whether lower or higher is better.
     pub fn mode(mut self, mode: MonitorMode) -> Self {
-        self.mode = mode;
+        self.monitor.mode = mode;
         self
     }
     /// End training with the best epoch's weights.
@@ -87,39 +77,37 @@ impl EarlyStopping {
     }
     /// The best epoch (from 0) and its value.
     pub fn best(&self) -> Option<(usize, f32)> {
-        Some((self.best_epoch?, self.best?))
+        Some((self.best_epoch?, self.monitor.best?))
     }
 }
 
 impl Callback for EarlyStopping {
     fn on_train_begin(&mut self, _info: &RunInfo, _model: &mut Sequential) -> Result<()> {
-        self.watch = Some(Monitor::new(&self.monitor, self.mode, self.min_delta)?);
-        self.wait = 0;
-        self.best = None;
+        self.monitor.start()?;
+        self.monitor.reset();
         self.best_epoch = None;
         self.best_weights = None;
         self.stopped_epoch = None;
         Ok(())
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, model: &mut Sequential) -> Result<()> {
-        let (Some(watch), Some(current)) = (&self.watch, logs.get(&self.monitor)) else {
+        let Some(current) = self.monitor.current(logs) else {
             return Ok(());
         };
         if self.restore_best_weights && self.best_weights.is_none() {
             self.best_weights = Some(model.get_weights());
             self.best_epoch = Some(epoch);
         }
-        self.wait += 1;
-        if watch.improves(current, self.best) {
-            self.best = Some(current);
+        self.monitor.wait += 1;
+        if self.monitor.improves(current) {
+            self.monitor.improve(current);
             self.best_epoch = Some(epoch);
             if self.restore_best_weights {
                 self.best_weights = Some(model.get_weights());
             }
-            self.wait = 0;
             return Ok(());
         }
-        if self.wait >= self.patience && epoch > 0 {
+        if self.monitor.wait >= self.patience && epoch > 0 {
             self.stopped_epoch = Some(epoch);
             model.set_stop_training(true);
         }

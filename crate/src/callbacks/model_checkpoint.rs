@@ -20,13 +20,10 @@ use std::path::PathBuf;
 #[derive(Clone, Debug)]
 pub struct ModelCheckpoint {
     path: String,
-    monitor: String,
-    mode: MonitorMode,
+    monitor: Monitor,
     save_best_only: bool,
     save_weights_only: bool,
     verbose: bool,
-    watch: Option<Monitor>,
-    best: Option<f32>,
     saved: Vec<PathBuf>,
 }
 
@@ -35,24 +32,21 @@ impl ModelCheckpoint {
     pub fn new(path: &str) -> Self {
         ModelCheckpoint {
             path: path.to_string(),
-            monitor: "val_loss".into(),
-            mode: MonitorMode::Auto,
+            monitor: Monitor::new("val_loss", 0.0),
             save_best_only: false,
             save_weights_only: false,
             verbose: false,
-            watch: None,
-            best: None,
             saved: Vec::new(),
         }
     }
     /// The quantity that decides what "best" is.
     pub fn monitor(mut self, monitor: &str) -> Self {
-        self.monitor = monitor.to_string();
+        self.monitor.name = monitor.to_string();
         self
     }
     /// Whether lower or higher is better.
     pub fn mode(mut self, mode: MonitorMode) -> Self {
-        self.mode = mode;
+        self.monitor.mode = mode;
         self
     }
     /// Save only when the monitored quantity improves.
@@ -108,24 +102,23 @@ fn format_path(template: &str, epoch: usize, logs: &Logs) -> Result<String> {
 
 impl Callback for ModelCheckpoint {
     fn on_train_begin(&mut self, _info: &RunInfo, _model: &mut Sequential) -> Result<()> {
-        self.watch = Some(Monitor::new(&self.monitor, self.mode, 0.0)?);
-        Ok(())
+        self.monitor.start()
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, model: &mut Sequential) -> Result<()> {
         if self.save_best_only {
-            let Some(current) = logs.get(&self.monitor) else {
-                println!("Can save best model only with {} available, skipping.", self.monitor);
+            let Some(current) = self.monitor.current(logs) else {
+                println!("Can save best model only with {} available, skipping.", self.monitor.name);
                 return Ok(());
             };
-            let improves = self.watch.as_ref().is_some_and(|w| w.improves(current, self.best));
-            if !improves {
+            if !self.monitor.improves(current) {
                 return Ok(());
             }
             if self.verbose {
-                let before = self.best.map_or("inf".to_string(), |b| format!("{b:.5}"));
-                println!("Epoch {}: {} improved from {before} to {current:.5}, saving model", epoch + 1, self.monitor);
+                let before = self.monitor.best.map_or("inf".to_string(), |b| format!("{b:.5}"));
+                let name = &self.monitor.name;
+                println!("Epoch {}: {name} improved from {before} to {current:.5}, saving model", epoch + 1);
             }
-            self.best = Some(current);
+            self.monitor.improve(current);
         }
         let path = PathBuf::from(format_path(&self.path, epoch, logs)?);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

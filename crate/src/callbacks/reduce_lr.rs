@@ -20,18 +20,13 @@ use crate::{Error, Result};
 /// Lowers the learning rate when the monitored quantity stops improving.
 #[derive(Clone, Debug)]
 pub struct ReduceLROnPlateau {
-    monitor: String,
-    mode: MonitorMode,
+    monitor: Monitor,
     factor: f32,
     patience: usize,
-    min_delta: f32,
     cooldown: usize,
     min_lr: f32,
     verbose: bool,
-    watch: Option<Monitor>,
-    wait: usize,
     cooldown_counter: usize,
-    best: Option<f32>,
 }
 
 impl ReduceLROnPlateau {
@@ -40,18 +35,13 @@ impl ReduceLROnPlateau {
     /// (`.verbose(false)` silences it).
     pub fn new(monitor: &str) -> Self {
         ReduceLROnPlateau {
-            monitor: monitor.to_string(),
-            mode: MonitorMode::Auto,
+            monitor: Monitor::new(monitor, 1e-4),
             factor: 0.1,
             patience: 10,
-            min_delta: 1e-4,
             cooldown: 0,
             min_lr: 0.0,
             verbose: true,
-            watch: None,
-            wait: 0,
             cooldown_counter: 0,
-            best: None,
         }
     }
     /// The factor the rate is multiplied by (0 < factor < 1).
@@ -66,7 +56,7 @@ impl ReduceLROnPlateau {
     }
     /// The smallest change that counts as an improvement.
     pub fn min_delta(mut self, min_delta: f32) -> Self {
-        self.min_delta = min_delta;
+        self.monitor.min_delta = min_delta;
         self
     }
     /// Epochs to wait after lowering the rate before counting again.
@@ -81,7 +71,7 @@ impl ReduceLROnPlateau {
     }
     /// Whether lower or higher is better.
     pub fn mode(mut self, mode: MonitorMode) -> Self {
-        self.mode = mode;
+        self.monitor.mode = mode;
         self
     }
     /// Whether to print a line when the rate changes (on by default).
@@ -102,26 +92,24 @@ impl Callback for ReduceLROnPlateau {
         if !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
             return Err(Error::InvalidArgument(format!("min_lr must be finite and ≥ 0, got {}", self.min_lr)));
         }
-        self.watch = Some(Monitor::new(&self.monitor, self.mode, self.min_delta)?);
-        self.wait = 0;
+        self.monitor.start()?;
+        self.monitor.reset();
         self.cooldown_counter = 0;
-        self.best = None;
         Ok(())
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, model: &mut Sequential) -> Result<()> {
-        let (Some(watch), Some(current)) = (&self.watch, logs.get(&self.monitor)) else {
+        let Some(current) = self.monitor.current(logs) else {
             return Ok(());
         };
         if self.cooldown_counter > 0 {
             self.cooldown_counter -= 1;
-            self.wait = 0;
+            self.monitor.wait = 0;
         }
-        if watch.improves(current, self.best) {
-            self.best = Some(current);
-            self.wait = 0;
+        if self.monitor.improves(current) {
+            self.monitor.improve(current);
         } else if self.cooldown_counter == 0 {
-            self.wait += 1;
-            if self.wait >= self.patience {
+            self.monitor.wait += 1;
+            if self.monitor.wait >= self.patience {
                 let Some(old) = model.learning_rate() else { return Ok(()) };
                 if old > self.min_lr {
                     let new = (old as f64 * self.factor as f64).max(self.min_lr as f64) as f32;
@@ -130,7 +118,7 @@ impl Callback for ReduceLROnPlateau {
                         println!("Epoch {}: ReduceLROnPlateau reducing learning rate to {new}.", epoch + 1);
                     }
                     self.cooldown_counter = self.cooldown;
-                    self.wait = 0;
+                    self.monitor.wait = 0;
                 }
             }
         }

@@ -13,7 +13,7 @@
 //! assert_eq!(a.output_shape(&[20]).unwrap(), vec![20]);
 //! ```
 
-use super::{shape_string, Cache, Context, Layer};
+use super::{shape_string, Cache, Context, Layer, OnnxOp};
 use crate::activations::Activation;
 use crate::{Error, Result, Tensor};
 use serde::{Deserialize, Serialize};
@@ -61,5 +61,8 @@ impl Layer for ActivationLayer {
     }
     fn backward(&mut self, _cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         Ok(need_input_grad.then_some(grad))
+    }
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        Ok(Vec::new()) // the activation alone, which the export adds
     }
 }

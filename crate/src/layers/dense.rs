@@ -23,7 +23,7 @@
 //! assert_eq!(z, array![[4.5f32, 4.5]].into_dyn());
 //! ```
 
-use super::{as_matrix, flat_features, Cache, Context, Layer, Param};
+use super::{as_matrix, flat_features, Cache, Context, Layer, OnnxOp, Param};
 use crate::activations::Activation;
 use crate::math::{matmul, matmul_into};
 use crate::regularizers::L2;
@@ -201,5 +201,17 @@ impl Layer for Dense {
     }
     fn params_mut(&mut self) -> &mut [Param] {
         &mut self.params
+    }
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        let (kernel, bias) = self.weights()?;
+        if bias.len() != kernel.ncols() {
+            return Err(Error::Shape(format!(
+                "a Dense kernel (in, units) and bias (units) were expected, got {:?} and {:?}",
+                kernel.shape(),
+                bias.shape()
+            )));
+        }
+        Ok(vec![OnnxOp { weights: vec!["kernel", "bias"], ..OnnxOp::new("Gemm") }])
+        // x·W + b
     }
 }

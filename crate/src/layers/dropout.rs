@@ -18,7 +18,7 @@
 //! assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
 //! ```
 
-use super::{Cache, Context, Layer, Randomness};
+use super::{Cache, Context, Layer, OnnxOp, Randomness};
 use crate::{Error, Result, Tensor};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -89,5 +89,8 @@ impl Layer for Dropout {
         }
         grad *= &mask;
         Ok(Some(grad))
+    }
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        Ok(vec![OnnxOp::new("Identity")]) // inference
     }
 }

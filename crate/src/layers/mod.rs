@@ -12,7 +12,9 @@
 //! - [`Layer::params`] lists the weights in Keras order (kernel, then bias), each saying whether it
 //!   trains ([`Param::trainable`]): the optimizer moves only those, while saving, loading and the
 //!   summary's "Trainable params / Non-trainable params" read the same list;
-//! - the configuration is the layer's own serde form (its settings, not its weights).
+//! - the configuration is the layer's own serde form (its settings, not its weights);
+//! - [`Layer::onnx_ops`] says which ONNX operators the layer exports as (by default: none, an
+//!   error naming the layer), so the ONNX export has no list of layers of its own.
 //!
 //! A layer's activation ([`Layer::activation`]) is applied by the model after `forward`, so the
 //! model can hand the logits of a final softmax straight to the loss, as Keras does.
@@ -142,6 +144,26 @@ impl Param {
     }
 }
 
+/// One ONNX operator a layer exports as ([`Layer::onnx_ops`]): its type, the layer's weights it
+/// reads after the running value (by [`Param::name`]) and its integer attributes. The export
+/// names each weight `LAYER/NAME`, as the saved safetensors file does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnnxOp {
+    /// The ONNX operator, e.g. `"Gemm"`.
+    pub op_type: &'static str,
+    /// The layer's weights the operator reads, in its input order, e.g. `["kernel", "bias"]`.
+    pub weights: Vec<&'static str>,
+    /// Integer attributes, e.g. `[("axis", 1)]`.
+    pub attributes: Vec<(&'static str, i64)>,
+}
+
+impl OnnxOp {
+    /// An operator without weights or attributes.
+    pub fn new(op_type: &'static str) -> Self {
+        OnnxOp { op_type, weights: Vec::new(), attributes: Vec::new() }
+    }
+}
+
 /// The protocol every layer implements (see the module documentation).
 pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
     /// The Keras class name, e.g. "Dense" (also the key of [`REGISTRY`]).
@@ -197,6 +219,11 @@ pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
     /// The number of weights, trainable or not (the summary's "Param #").
     fn count_params(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
+    }
+    /// The ONNX operators the layer exports as, in order, before its [`Layer::activation`] (which
+    /// the export adds itself). By default the layer has no export: an error that says so.
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        Err(Error::Unsupported(format!("the ONNX export does not cover {} layers", self.class_name())))
     }
 }
 

@@ -21,7 +21,7 @@
 //! let mut model = Sequential::with_seed(1);
 //! model.add(Dense::new(2).input_shape(&[3]))?;
 //! model.add(ActivationLayer::softmax())?;
-//! model.compile(Loss::CategoricalCrossentropy, Sgd::new(0.01), &[Metric::Accuracy])?;
+//! model.compile(Loss::CategoricalCrossentropy, SGD::new(0.01), &[Metric::Accuracy])?;
 //! let mut train = ArrayData::new(x.clone(), Some(y.clone()), 8)?;
 //! let mut val = ArrayData::new(x, Some(y), 8)?;
 //! let sweep = model.learning_rate_sweep(&log_spaced(1e-3, 1e-1, 3), &mut train, Some(&mut val), SweepOptions::epochs(2))?;

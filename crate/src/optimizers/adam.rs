@@ -2,9 +2,8 @@
 //! `m ← β₁·m + (1 − β₁)·g`, `v ← β₂·v + (1 − β₂)·g²`,
 //! `η_t = η·√(1 − β₂ᵗ) / (1 − β₁ᵗ)`, `w ← w − η_t · m / (√v + ε)`.
 
-use super::{check_epsilon, check_learning_rate, check_unit, Optimizer, ParamRef, Slots, PARALLEL_MIN};
+use super::{check_epsilon, check_learning_rate, check_unit, Optimizer, ParamRef, Slots};
 use crate::Result;
-use ndarray::Zip;
 
 /// Adam, with Keras's defaults.
 #[derive(Clone, Debug)]
@@ -72,21 +71,11 @@ impl Optimizer for Adam {
         let t = self.iterations;
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let lr_t = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
-        for p in params.iter_mut() {
-            let [m, v] = self.moments.get(&p.key)?;
-            let z = Zip::from(&mut p.param.value).and(&p.param.grad).and(m).and(v);
-            let step = move |w: &mut f32, &g: &f32, m: &mut f32, v: &mut f32| {
-                *m += (g - *m) * (1.0 - b1);
-                *v += (g * g - *v) * (1.0 - b2);
-                *w -= lr_t * *m / (v.sqrt() + eps);
-            };
-            if p.param.grad.len() >= PARALLEL_MIN {
-                z.par_for_each(step);
-            } else {
-                z.for_each(step);
-            }
-        }
-        Ok(())
+        self.moments.update(params, |w, g, [m, v]| {
+            *m += (g - *m) * (1.0 - b1);
+            *v += (g * g - *v) * (1.0 - b2);
+            *w -= lr_t * *m / (v.sqrt() + eps);
+        })
     }
     fn reset(&mut self) {
         self.iterations = 0;

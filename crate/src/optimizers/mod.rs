@@ -1,16 +1,16 @@
 //! Optimizers: how the weights move, given their gradients.
 //!
-//! Each one follows Keras's update rule exactly (see its file): [`Sgd`] (with momentum),
+//! Each one follows Keras's update rule exactly (see its file): [`SGD`] (with momentum),
 //! [`Adam`] and [`RMSprop`]. An optimizer keeps its state (moments, velocities) per weight,
 //! keyed by the weight's path in the model (`dense_1/kernel`): a model changed after training
 //! gets a clear error instead of another weight's state.
 //!
 //! ```
-//! use snackml::optimizers::{Optimizer, ParamRef, Sgd};
+//! use snackml::optimizers::{Optimizer, ParamRef, SGD};
 //! use snackml::layers::Param;
 //! let mut p = Param::new("kernel", ndarray::arr1(&[1.0f32]).into_dyn());
 //! p.grad[[0]] = 2.0;
-//! let mut sgd = Sgd::new(0.1);
+//! let mut sgd = SGD::new(0.1);
 //! sgd.apply(&mut [ParamRef { key: "dense/kernel".into(), param: &mut p }]).unwrap();
 //! assert!((p.value[[0]] - 0.8).abs() < 1e-6); // w ← w − η·g
 //! ```
@@ -21,14 +21,18 @@ mod sgd;
 
 pub use adam::Adam;
 pub use rmsprop::RMSprop;
-pub use sgd::Sgd;
+pub use sgd::SGD;
 
 use crate::layers::Param;
 use crate::{Error, Result, Tensor};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Below this many elements an update runs on one thread (rayon would cost more than it saves).
 pub(crate) const PARALLEL_MIN: usize = 1 << 15;
+
+/// The elements one rayon task updates.
+const CHUNK: usize = 1 << 14;
 
 /// A weight handed to an optimizer, with the key its state is kept under.
 #[derive(Debug)]
@@ -137,7 +141,85 @@ impl<const N: usize> Slots<N> {
         self.map.get_mut(key).ok_or_else(|| Error::InvalidArgument(format!("no optimizer state for {key}")))
     }
 
+    /// The update loop every optimizer shares: makes sure every weight has its state
+    /// ([`Slots::prepare`]), then runs `step(w, g, state)` on every element of every weight, with
+    /// the weight's `N` state values; weights of [`PARALLEL_MIN`] elements or more are split into
+    /// chunks updated in parallel. An optimizer is its `step` formula.
+    pub(crate) fn update(
+        &mut self,
+        params: &mut [ParamRef<'_>],
+        step: impl Fn(&mut f32, f32, [&mut f32; N]) + Sync,
+    ) -> Result<()> {
+        self.prepare(params)?;
+        for p in params.iter_mut() {
+            let state = self.get(&p.key)?;
+            let param = &mut *p.param;
+            for t in [&mut param.value, &mut param.grad] {
+                if !t.is_standard_layout() {
+                    *t = t.as_standard_layout().into_owned();
+                }
+            }
+            let not_flat = || Error::InvalidArgument(format!("the state of {} is not contiguous", p.key));
+            let w = param.value.as_slice_mut().ok_or_else(not_flat)?;
+            let g = param.grad.as_slice().ok_or_else(not_flat)?;
+            let slots = state.each_mut().map(|t| t.as_slice_mut());
+            if slots.iter().any(Option::is_none) {
+                return Err(not_flat());
+            }
+            let slots = slots.map(Option::unwrap_or_default);
+            if w.len() < PARALLEL_MIN {
+                update_chunk(w, g, slots, &step);
+            } else {
+                chunks(w, g, slots).into_par_iter().for_each(|(w, g, s)| update_chunk(w, g, s, &step));
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn clear(&mut self) {
         self.map.clear();
+    }
+}
+
+/// One weight's elements (or a chunk of them), their gradients and their state values, split into
+/// chunks of [`CHUNK`] elements.
+#[allow(clippy::type_complexity)]
+fn chunks<'a, const N: usize>(
+    mut w: &'a mut [f32],
+    mut g: &'a [f32],
+    mut s: [&'a mut [f32]; N],
+) -> Vec<(&'a mut [f32], &'a [f32], [&'a mut [f32]; N])> {
+    let mut out = Vec::with_capacity(w.len().div_ceil(CHUNK));
+    while !w.is_empty() {
+        let k = CHUNK.min(w.len()).min(g.len());
+        let (w0, w1) = std::mem::take(&mut w).split_at_mut(k);
+        let (g0, g1) = g.split_at(k);
+        let heads = std::array::from_fn(|j| {
+            let slot = std::mem::take(&mut s[j]);
+            let (a, b) = slot.split_at_mut(k.min(slot.len()));
+            s[j] = b;
+            a
+        });
+        out.push((w0, g0, heads));
+        (w, g) = (w1, g1);
+        if k == 0 {
+            break;
+        }
+    }
+    out
+}
+
+/// `step` on every element of a chunk.
+fn update_chunk<const N: usize>(
+    w: &mut [f32],
+    g: &[f32],
+    s: [&mut [f32]; N],
+    step: &(impl Fn(&mut f32, f32, [&mut f32; N]) + Sync),
+) {
+    let n = w.len().min(g.len()).min(s.iter().map(|c| c.len()).min().unwrap_or(usize::MAX));
+    let (w, g) = (&mut w[..n], &g[..n]);
+    let mut s = s.map(|c| &mut c[..n]);
+    for i in 0..n {
+        step(&mut w[i], g[i], s.each_mut().map(|c| &mut c[i]));
     }
 }

@@ -1,9 +1,8 @@
 //! RMSprop (Keras's defaults ρ = 0.9, ε = 1e-7, no momentum, not centred):
 //! `v ← ρ·v + (1 − ρ)·g²`, `w ← w − η·g / √(v + ε)`.
 
-use super::{check_epsilon, check_learning_rate, check_unit, Optimizer, ParamRef, Slots, PARALLEL_MIN};
+use super::{check_epsilon, check_learning_rate, check_unit, Optimizer, ParamRef, Slots};
 use crate::Result;
-use ndarray::Zip;
 
 /// RMSprop, with Keras's defaults.
 #[derive(Clone, Debug)]
@@ -55,21 +54,10 @@ impl Optimizer for RMSprop {
     }
     fn apply(&mut self, params: &mut [ParamRef<'_>]) -> Result<()> {
         let (lr, rho, eps) = (self.learning_rate, self.rho, self.epsilon);
-        self.velocity.prepare(params)?;
-        for p in params.iter_mut() {
-            let [v] = self.velocity.get(&p.key)?;
-            let z = Zip::from(&mut p.param.value).and(&p.param.grad).and(v);
-            let step = move |w: &mut f32, &g: &f32, v: &mut f32| {
-                *v = rho * *v + (1.0 - rho) * g * g;
-                *w -= lr * g / (*v + eps).sqrt();
-            };
-            if p.param.grad.len() >= PARALLEL_MIN {
-                z.par_for_each(step);
-            } else {
-                z.for_each(step);
-            }
-        }
-        Ok(())
+        self.velocity.update(params, |w, g, [v]| {
+            *v = rho * *v + (1.0 - rho) * g * g;
+            *w -= lr * g / (*v + eps).sqrt();
+        })
     }
     fn reset(&mut self) {
         self.velocity.clear();

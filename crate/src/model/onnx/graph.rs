@@ -1,4 +1,6 @@
-//! From the model's layers to ONNX nodes and initializers, one layer at a time.
+//! From the model's layers to ONNX nodes and initializers, one layer at a time: each layer says
+//! which operators it exports as ([`Layer::onnx_ops`](crate::layers::Layer::onnx_ops)); this
+//! file wires them by name and adds the activations. Today:
 //!
 //! | layer | nodes (then the layer's activation) | initializers |
 //! | --- | --- | --- |
@@ -17,30 +19,15 @@
 
 use super::proto::{AttributeProto, NodeProto, TensorProto, FLOAT};
 use crate::activations::Activation;
+use crate::layers::OnnxOp;
 use crate::model::NamedLayer;
 use crate::{Error, Result, Tensor};
-
-/// The layer classes the export covers.
-pub const COVERED: [&str; 4] = ["Flatten", "Dense", "Activation", "Dropout"];
 
 /// The nodes and initializers of a model's layers, reading `input` and writing `output`.
 #[derive(Debug, Default)]
 pub struct Nodes {
     pub nodes: Vec<NodeProto>,
     pub initializers: Vec<TensorProto>,
-}
-
-/// One operator still to be wired: its type, the inputs after the running value, its attributes.
-struct Op {
-    op_type: &'static str,
-    extra_inputs: Vec<String>,
-    attributes: Vec<AttributeProto>,
-}
-
-impl Op {
-    fn new(op_type: &'static str) -> Self {
-        Op { op_type, extra_inputs: Vec::new(), attributes: Vec::new() }
-    }
 }
 
 /// The nodes of every layer in order, the first reading `input`, the last writing `output`.
@@ -50,26 +37,10 @@ pub fn layer_nodes(layers: &[NamedLayer], input: &str, output: &str) -> Result<N
     let mut value = input.to_string();
     for (i, layer) in layers.iter().enumerate() {
         let name = layer.name();
-        let mut ops = match layer.class_name() {
-            "Flatten" => vec![Op { attributes: vec![AttributeProto::int("axis", 1)], ..Op::new("Flatten") }],
-            "Dense" => {
-                let (kernel, bias) = dense_weights(layer)?;
-                out.initializers.push(initializer(&format!("{name}/kernel"), kernel));
-                out.initializers.push(initializer(&format!("{name}/bias"), bias));
-                vec![Op { extra_inputs: vec![format!("{name}/kernel"), format!("{name}/bias")], ..Op::new("Gemm") }]
-            }
-            "Dropout" => vec![Op::new("Identity")],
-            "Activation" => Vec::new(),
-            other => {
-                return Err(Error::Unsupported(format!(
-                    "ONNX export covers the layers {}; layer {name} is a {other}",
-                    COVERED.join(", ")
-                )))
-            }
-        };
+        let mut ops = layer.layer().onnx_ops().map_err(|e| e.in_layer(name))?;
         ops.extend(activation_op(layer.layer().activation()));
         if ops.is_empty() {
-            ops.push(Op::new("Identity"));
+            ops.push(OnnxOp::new("Identity"));
         }
         let last_layer = i + 1 == layers.len();
         let count = ops.len();
@@ -80,13 +51,20 @@ pub fn layer_nodes(layers: &[NamedLayer], input: &str, output: &str) -> Result<N
                 (false, _) => format!("{name}/{}", op.op_type),
             };
             let mut inputs = vec![std::mem::replace(&mut value, written.clone())];
-            inputs.extend(op.extra_inputs);
+            for weight in &op.weights {
+                let param = layer.params().iter().find(|p| p.name == *weight).ok_or_else(|| {
+                    Error::NotBuilt(format!("layer {name} has no {weight} yet: build the model before exporting it"))
+                })?;
+                let key = format!("{name}/{weight}");
+                out.initializers.push(initializer(&key, &param.value));
+                inputs.push(key);
+            }
             out.nodes.push(NodeProto {
                 input: inputs,
                 output: vec![written.clone()],
                 name: format!("{name}/{}", op.op_type),
                 op_type: op.op_type.into(),
-                attribute: op.attributes,
+                attribute: op.attributes.iter().map(|&(k, v)| AttributeProto::int(k, v)).collect(),
             });
         }
     }
@@ -94,30 +72,13 @@ pub fn layer_nodes(layers: &[NamedLayer], input: &str, output: &str) -> Result<N
 }
 
 /// The node of an activation (none for linear).
-fn activation_op(activation: Activation) -> Option<Op> {
+fn activation_op(activation: Activation) -> Option<OnnxOp> {
     match activation {
         Activation::Linear => None,
-        Activation::Relu => Some(Op::new("Relu")),
-        Activation::Sigmoid => Some(Op::new("Sigmoid")),
-        Activation::Softmax => Some(Op { attributes: vec![AttributeProto::int("axis", -1)], ..Op::new("Softmax") }),
+        Activation::Relu => Some(OnnxOp::new("Relu")),
+        Activation::Sigmoid => Some(OnnxOp::new("Sigmoid")),
+        Activation::Softmax => Some(OnnxOp { attributes: vec![("axis", -1)], ..OnnxOp::new("Softmax") }),
     }
-}
-
-/// A Dense layer's kernel `(in, units)` and bias `(units)`, checked.
-fn dense_weights(layer: &NamedLayer) -> Result<(&Tensor, &Tensor)> {
-    let find = |param: &str| layer.params().iter().find(|p| p.name == param).map(|p| &p.value);
-    let (Some(kernel), Some(bias)) = (find("kernel"), find("bias")) else {
-        return Err(Error::NotBuilt(format!("layer {} has no kernel and bias yet", layer.name())));
-    };
-    if kernel.ndim() != 2 || bias.shape() != [kernel.shape()[1]] {
-        return Err(Error::Shape(format!(
-            "layer {}: a Dense kernel (in, units) and bias (units) were expected, got {:?} and {:?}",
-            layer.name(),
-            kernel.shape(),
-            bias.shape()
-        )));
-    }
-    Ok((kernel, bias))
 }
 
 /// A float32 initializer holding `t` (row-major, little-endian).

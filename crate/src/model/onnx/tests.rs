@@ -195,7 +195,7 @@ fn what_cannot_be_exported_is_an_error_and_writes_nothing() {
     custom.add(Double).unwrap();
     let err = save(&custom, &options);
     assert!(matches!(err, Error::Unsupported(_)), "{err}");
-    assert!(err.to_string().contains("layer double is a Double"), "{err}");
+    assert!(err.to_string().contains("layer double: the ONNX export does not cover Double layers"), "{err}");
 
     let model = &models()[0];
     let err = save(model, &OnnxOptions::new().class_names(&["apple", "banana"]));
