@@ -300,3 +300,32 @@ pub(crate) fn flat_features(input_shape: &[usize], class_name: &str) -> Result<u
         ))),
     }
 }
+
+/// For a layer's own tests: builds `layer` for samples of `shape[1..]` and checks its input
+/// gradient at a random batch `x` of `shape` against central finite differences of
+/// `Σ r ⊙ layer(x)` for a random `r` (the layer's output before its activation).
+#[cfg(test)]
+pub(crate) fn check_input_gradient(layer: &mut dyn Layer, shape: &[usize], seed: u64) {
+    use rand::Rng;
+    let mut rng = crate::seeded_rng(seed);
+    layer.build(&shape[1..], &mut rng).unwrap();
+    let x = Tensor::from_shape_simple_fn(shape.to_vec(), || rng.random_range(-1.0f32..1.0));
+    let (y, cache) = layer.forward(x.clone(), &mut Context::training_deterministic()).unwrap();
+    let r = Tensor::from_shape_simple_fn(y.raw_dim(), || rng.random_range(-1.0f32..1.0));
+    let dx = layer.backward(cache, r.clone(), true).unwrap().unwrap();
+    assert_eq!(dx.shape(), x.shape());
+    let layer: &dyn Layer = layer;
+    let project = |x: Tensor| -> f64 {
+        let (y, _) = layer.forward(x, &mut Context::inference()).unwrap();
+        y.iter().zip(&r).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum()
+    };
+    let h = 1e-2f32;
+    for (i, (index, &got)) in dx.indexed_iter().enumerate() {
+        let (mut plus, mut minus) = (x.clone(), x.clone());
+        plus[&index] += h;
+        minus[&index] -= h;
+        let want = (project(plus) - project(minus)) / (2.0 * f64::from(h));
+        let diff = (f64::from(got) - want).abs();
+        assert!(diff <= 1e-3 + 1e-2 * want.abs(), "{}: ∂x[{i}] = {got}, finite differences {want}", layer.class_name());
+    }
+}
