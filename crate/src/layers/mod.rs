@@ -25,11 +25,13 @@ mod activation;
 mod dense;
 mod dropout;
 mod flatten;
+mod reshape;
 
 pub use activation::ActivationLayer;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use reshape::Reshape;
 
 use crate::activations::Activation;
 use crate::{Error, Result, Tensor};
@@ -260,6 +262,7 @@ pub const REGISTRY: &[(&str, FromConfig)] = &[
     ("Dense", from_config::<Dense>),
     ("Activation", from_config::<ActivationLayer>),
     ("Dropout", from_config::<Dropout>),
+    ("Reshape", from_config::<Reshape>),
 ];
 
 fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {
