@@ -25,12 +25,14 @@ mod activation;
 mod dense;
 mod dropout;
 mod flatten;
+mod rescaling;
 mod reshape;
 
 pub use activation::ActivationLayer;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use rescaling::Rescaling;
 pub use reshape::Reshape;
 
 use crate::activations::Activation;
@@ -263,6 +265,7 @@ pub const REGISTRY: &[(&str, FromConfig)] = &[
     ("Activation", from_config::<ActivationLayer>),
     ("Dropout", from_config::<Dropout>),
     ("Reshape", from_config::<Reshape>),
+    ("Rescaling", from_config::<Rescaling>),
 ];
 
 fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {
