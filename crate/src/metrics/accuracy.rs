@@ -40,9 +40,6 @@ impl StreamingMetric for CategoricalAccuracy {
     fn reset_state(&mut self) {
         *self = Self::default();
     }
-    fn clone_box(&self) -> Box<dyn StreamingMetric> {
-        Box::new(self.clone())
-    }
 }
 
 /// Keras's `BinaryAccuracy` (threshold 0.5), logged as `accuracy`.
@@ -65,9 +62,6 @@ impl StreamingMetric for BinaryAccuracy {
     }
     fn reset_state(&mut self) {
         *self = Self::default();
-    }
-    fn clone_box(&self) -> Box<dyn StreamingMetric> {
-        Box::new(self.clone())
     }
 }
 

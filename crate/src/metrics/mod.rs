@@ -17,7 +17,7 @@
 //! During `fit` and `evaluate` every compiled [`Metric`] is a [`StreamingMetric`] (Keras's
 //! `update_state` / `result` / `reset_state`): it adds up each batch and reports the epoch's value
 //! under its name, in the logs and the [`History`](crate::model::History). A new metric is one
-//! file implementing that trait, plus its line in [`Metric`] and [`Metric::state`].
+//! file implementing that trait, plus its variant in [`Metric`] and its line in [`Metric::state`].
 //!
 //! **Top-k accuracy** ([`Metric::TopKCategoricalAccuracy`], Keras's
 //! `top_k_categorical_accuracy`) counts a prediction as right when the true class is among the
@@ -72,16 +72,10 @@ impl Metric {
         Metric::TopKCategoricalAccuracy { k }
     }
 
-    /// The name in the logs and the history (`"accuracy"`, `"top_k_categorical_accuracy"`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Metric::Accuracy => "accuracy",
-            Metric::TopKCategoricalAccuracy { .. } => "top_k_categorical_accuracy",
-        }
-    }
-
     /// A fresh running state of this metric for a model compiled with `loss`, or an error for
-    /// an impossible setting (top-0 accuracy).
+    /// an impossible setting (top-0 accuracy). This is the metrics' registry: a new metric is
+    /// its file, its variant above and its line here; its name in the logs is the state's
+    /// [`StreamingMetric::name`].
     pub fn state(&self, loss: Loss) -> Result<Box<dyn StreamingMetric>> {
         Ok(match *self {
             Metric::Accuracy => match loss {
@@ -94,7 +88,7 @@ impl Metric {
 }
 
 /// A metric that adds up batches (Keras's `Metric`: `update_state`, `result`, `reset_state`).
-pub trait StreamingMetric: Send + Sync + std::fmt::Debug {
+pub trait StreamingMetric: MetricBase + Send + Sync + std::fmt::Debug {
     /// The name in the logs and the history.
     fn name(&self) -> &'static str;
     /// Adds one batch: labels (one-hot, or 0/1 per output) and the model's probabilities, of the
@@ -104,8 +98,18 @@ pub trait StreamingMetric: Send + Sync + std::fmt::Debug {
     fn result(&self) -> f32;
     /// Forgets every batch.
     fn reset_state(&mut self);
+}
+
+/// What every metric gets from `#[derive(Clone)]`: a boxed copy, state included.
+pub trait MetricBase {
     /// A copy, state included.
     fn clone_box(&self) -> Box<dyn StreamingMetric>;
+}
+
+impl<T: StreamingMetric + Clone + 'static> MetricBase for T {
+    fn clone_box(&self) -> Box<dyn StreamingMetric> {
+        Box::new(self.clone())
+    }
 }
 
 impl Clone for Box<dyn StreamingMetric> {

@@ -79,9 +79,6 @@ impl StreamingMetric for TopKCategoricalAccuracy {
         self.right = 0;
         self.total = 0;
     }
-    fn clone_box(&self) -> Box<dyn StreamingMetric> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]
