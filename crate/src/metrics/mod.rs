@@ -31,6 +31,7 @@ mod accuracy;
 mod confusion;
 mod container;
 mod mistakes;
+mod precision;
 mod report;
 pub mod top_k;
 
@@ -38,6 +39,7 @@ pub use accuracy::{BinaryAccuracy, CategoricalAccuracy};
 pub use confusion::{confusion_matrix, most_confused_pairs, ConfusedPair};
 pub use container::MetricsContainer;
 pub use mistakes::{most_confident_mistakes, Mistake};
+pub use precision::Precision;
 pub use report::{classification_report, ClassScores, ClassificationReport};
 pub use top_k::{in_top_k, top_k_categorical_accuracy, TopKCategoricalAccuracy};
 
@@ -59,6 +61,8 @@ pub enum Metric {
         /// How many of the most probable classes count (Keras's default is 5).
         k: usize,
     },
+    /// `"precision"`: of the outputs called positive (`p > 0.5`), the fraction that are.
+    Precision,
 }
 
 impl Metric {
@@ -83,6 +87,7 @@ impl Metric {
                 Loss::BinaryCrossentropy => Box::new(BinaryAccuracy::default()),
             },
             Metric::TopKCategoricalAccuracy { k } => Box::new(TopKCategoricalAccuracy::new(k)?),
+            Metric::Precision => Box::new(Precision::default()),
         })
     }
 }
