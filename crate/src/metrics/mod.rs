@@ -32,6 +32,7 @@ mod confusion;
 mod container;
 mod mistakes;
 mod precision;
+mod recall;
 mod report;
 pub mod top_k;
 
@@ -40,6 +41,7 @@ pub use confusion::{confusion_matrix, most_confused_pairs, ConfusedPair};
 pub use container::MetricsContainer;
 pub use mistakes::{most_confident_mistakes, Mistake};
 pub use precision::Precision;
+pub use recall::Recall;
 pub use report::{classification_report, ClassScores, ClassificationReport};
 pub use top_k::{in_top_k, top_k_categorical_accuracy, TopKCategoricalAccuracy};
 
@@ -63,6 +65,8 @@ pub enum Metric {
     },
     /// `"precision"`: of the outputs called positive (`p > 0.5`), the fraction that are.
     Precision,
+    /// `"recall"`: of the outputs that are positive, the fraction called positive (`p > 0.5`).
+    Recall,
 }
 
 impl Metric {
@@ -88,6 +92,7 @@ impl Metric {
             },
             Metric::TopKCategoricalAccuracy { k } => Box::new(TopKCategoricalAccuracy::new(k)?),
             Metric::Precision => Box::new(Precision::default()),
+            Metric::Recall => Box::new(Recall::default()),
         })
     }
 }
