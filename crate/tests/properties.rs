@@ -141,3 +141,86 @@ proptest! {
         prop_assert_eq!(loaded.summary().unwrap(), model.summary().unwrap());
     }
 }
+
+/// A matrix of 0–4 rows and 0–4 columns (empty ones included), values in [0, 1].
+fn any_matrix() -> impl Strategy<Value = Array2<f32>> {
+    (0usize..5, 0usize..5).prop_flat_map(|(n, k)| {
+        prop::collection::vec(0.0f32..=1.0, n * k).prop_map(move |v| Array2::from_shape_vec((n, k), v).unwrap())
+    })
+}
+
+/// A tensor of rank 0–4, each dimension 0–3.
+fn any_tensor() -> impl Strategy<Value = ArrayD<f32>> {
+    prop::collection::vec(0usize..4, 0..5).prop_flat_map(|shape| {
+        let len: usize = shape.iter().product();
+        prop::collection::vec(-3.0f32..3.0, len).prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+    })
+}
+
+/// Whether two matrices have the same shape (what every pairwise function requires).
+fn same(a: &Array2<f32>, b: &Array2<f32>) -> bool {
+    a.dim() == b.dim()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Every public loss, metric and regulariser, called with labels and predictions of any two
+    /// shapes (empty ones included), returns an error exactly when the shapes differ, and never
+    /// panics (issue #24).
+    #[test]
+    fn losses_and_metrics_take_any_shapes_without_panicking(y in any_matrix(), p in any_matrix(), k in 0usize..6) {
+        use snackml::losses::Loss;
+        use snackml::metrics::{self, Metric, MetricsContainer};
+        let fits = same(&y, &p);
+        for loss in [Loss::CategoricalCrossentropy, Loss::BinaryCrossentropy] {
+            prop_assert_eq!(loss.per_sample(&y, &p).is_ok(), fits);
+            prop_assert_eq!(loss.mean_and_grad(&y, &p).is_ok(), fits);
+            prop_assert_eq!(loss.per_sample_and_grad(&y, &p).is_ok(), fits);
+        }
+        prop_assert_eq!(losses::categorical_crossentropy(&y, &p).is_ok(), fits);
+        prop_assert_eq!(losses::categorical_crossentropy_grad(&y, &p).is_ok(), fits);
+        prop_assert_eq!(losses::categorical_crossentropy_from_logits(&y, p.view()).is_ok(), fits);
+        prop_assert_eq!(losses::binary_crossentropy(&y, &p).is_ok(), fits);
+        prop_assert_eq!(losses::binary_crossentropy_grad(&y, &p).is_ok(), fits);
+        prop_assert_eq!(metrics::categorical_correct(&y, &p).is_ok(), fits);
+        prop_assert_eq!(metrics::categorical_accuracy(&y, &p).is_ok(), fits);
+        prop_assert_eq!(metrics::binary_accuracy(&y, &p).is_ok(), fits);
+        prop_assert_eq!(metrics::top_k::top_k_correct(&y, &p, k).is_ok(), fits);
+        prop_assert_eq!(metrics::top_k_categorical_accuracy(&y, &p, k).is_ok(), fits);
+        for row in p.rows() {
+            let _ = metrics::in_top_k(row, k, k);
+        }
+        let all = [Metric::Accuracy, Metric::top_k(k.max(1)), Metric::Precision, Metric::Recall];
+        for loss in [Loss::CategoricalCrossentropy, Loss::BinaryCrossentropy] {
+            let mut c = MetricsContainer::new(&all, loss).unwrap();
+            prop_assert_eq!(c.update(1.0, y.view(), p.view()).is_ok(), fits);
+            prop_assert!(c.logs("").get("loss").is_some());
+        }
+        prop_assert_eq!(Metric::top_k(k).state(Loss::CategoricalCrossentropy).is_ok(), k > 0);
+
+        let labels: Vec<usize> = y.iter().map(|&v| (v * 5.0) as usize).collect();
+        let predicted: Vec<usize> = p.iter().map(|&v| (v * 5.0) as usize).collect();
+        if let Ok(c) = metrics::confusion_matrix(&labels, &predicted, k) {
+            let _ = metrics::most_confused_pairs(&c, k);
+        }
+        let _ = metrics::classification_report::<&str>(&labels, &predicted, &[]);
+        let _ = metrics::most_confident_mistakes(&p, &labels, k);
+
+        let l2 = snackml::regularizers::L2::new(0.01);
+        let (w, mut g) = (y.clone().into_dyn(), p.clone().into_dyn());
+        prop_assert!(l2.penalty(&w).is_finite());
+        prop_assert_eq!(l2.add_grad(&w, &mut g).is_ok(), fits);
+    }
+
+    /// Every activation takes a tensor of any rank and shape forward, and its backward pass errs
+    /// exactly when the gradient's shape is not the output's.
+    #[test]
+    fn activations_take_any_rank_without_panicking(z in any_tensor(), g in any_tensor(), a in activation()) {
+        let y = a.forward(z.clone());
+        prop_assert_eq!(y.shape(), z.shape());
+        prop_assert_eq!(a.backward(&y, g.clone()).is_ok(), g.shape() == y.shape());
+        prop_assert!(a.backward(&y, y.clone()).is_ok());
+        let _ = snackml::math::softmax(&z);
+    }
+}
