@@ -65,7 +65,7 @@ impl Layer for Reshape {
             .try_fold(1usize, |a, &d| a.checked_mul(usize::try_from(d).ok()?))
             .ok_or_else(|| wrong("too large"))?;
         let missing = if unknown == 1 {
-            if known == 0 || size % known != 0 {
+            if known == 0 || !size.is_multiple_of(known) {
                 return Err(wrong(&format!("{size} values do not divide into parts of {known}")));
             }
             size / known
