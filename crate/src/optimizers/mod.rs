@@ -31,8 +31,8 @@ use std::collections::HashMap;
 /// Below this many elements an update runs on one thread (rayon would cost more than it saves).
 pub(crate) const PARALLEL_MIN: usize = 1 << 15;
 
-/// The elements one rayon task updates.
-const CHUNK: usize = 1 << 14;
+/// The fewest elements one rayon task updates.
+const MIN_CHUNK: usize = 1 << 12;
 
 /// A weight handed to an optimizer, with the key its state is kept under.
 #[derive(Debug)]
@@ -181,17 +181,18 @@ impl<const N: usize> Slots<N> {
     }
 }
 
-/// One weight's elements (or a chunk of them), their gradients and their state values, split into
-/// chunks of [`CHUNK`] elements.
+/// One weight's elements, their gradients and their state values, split into four chunks per
+/// thread (of at least [`MIN_CHUNK`] elements).
 #[allow(clippy::type_complexity)]
 fn chunks<'a, const N: usize>(
     mut w: &'a mut [f32],
     mut g: &'a [f32],
     mut s: [&'a mut [f32]; N],
 ) -> Vec<(&'a mut [f32], &'a [f32], [&'a mut [f32]; N])> {
-    let mut out = Vec::with_capacity(w.len().div_ceil(CHUNK));
+    let chunk = w.len().div_ceil(4 * rayon::current_num_threads()).max(MIN_CHUNK);
+    let mut out = Vec::with_capacity(w.len().div_ceil(chunk));
     while !w.is_empty() {
-        let k = CHUNK.min(w.len()).min(g.len());
+        let k = chunk.min(w.len()).min(g.len());
         let (w0, w1) = std::mem::take(&mut w).split_at_mut(k);
         let (g0, g1) = g.split_at(k);
         let heads = std::array::from_fn(|j| {
