@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use snackml::activations::Activation;
 use snackml::data::ArrayData;
-use snackml::layers::{ActivationLayer, Cache, Context, Dense, Dropout, Flatten, Layer};
+use snackml::layers::{ActivationLayer, Cache, Context, Conv2D, Dense, Dropout, Flatten, Layer, Padding};
 use snackml::losses::{self, Loss};
 use snackml::prelude::{Metric, Sequential, Verbose, SGD};
 
@@ -384,4 +384,21 @@ fn l2_regularised_model_gradients() {
         92,
     );
     check_model("logreg + L2", m, Loss::CategoricalCrossentropy, x, y, H);
+}
+
+/// Conv2D stores ∂kernel = colsᵀ·∂Y, ∂bias = Σ∂Y and returns ∂x = col2im(∂Y·Wᵀ), for valid and
+/// same padding, strides 1 and 2, kernels 1, 2 and 3, linear and sigmoid (smooth: no kinks).
+#[test]
+fn conv2d_gradients() {
+    let cases = [
+        (Conv2D::new(3, 3), [2, 5, 6, 2]),
+        (Conv2D::new(2, 3).strides(2).padding(Padding::Same).activation(Activation::Sigmoid), [2, 7, 6, 3]),
+        (Conv2D::new(4, 2).kernel_size_2d(2, 1).padding(Padding::Same), [1, 4, 5, 2]),
+        (Conv2D::new(2, 1).use_bias(false), [2, 3, 3, 4]),
+    ];
+    for (i, (mut conv, shape)) in cases.into_iter().enumerate() {
+        conv.build(&shape[1..], &mut rng(70 + i as u64)).unwrap();
+        let x = uniform(&shape, -1.0, 1.0, &mut rng(80 + i as u64));
+        check_layer(&format!("Conv2D case {i}"), &mut conv, &x, H, 90 + i as u64);
+    }
 }

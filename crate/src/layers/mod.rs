@@ -22,18 +22,22 @@
 //! this protocol. A new layer is one file plus one line in [`REGISTRY`].
 
 mod activation;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod rescaling;
 mod reshape;
+mod window;
 
 pub use activation::ActivationLayer;
+pub use conv2d::Conv2D;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use rescaling::Rescaling;
 pub use reshape::Reshape;
+pub use window::Padding;
 
 use crate::activations::Activation;
 use crate::{Error, Result, Tensor};
@@ -266,6 +270,7 @@ pub const REGISTRY: &[(&str, FromConfig)] = &[
     ("Dropout", from_config::<Dropout>),
     ("Reshape", from_config::<Reshape>),
     ("Rescaling", from_config::<Rescaling>),
+    ("Conv2D", from_config::<Conv2D>),
 ];
 
 fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {

@@ -320,14 +320,42 @@ impl Sequential {
     }
 }
 
-/// `Dense` → `dense`, `ActivationLayer` → `activation_layer`.
+/// Keras's `to_snake_case`: `Dense` → `dense`, `Conv2D` → `conv2d`, `MaxPooling2D` →
+/// `max_pooling2d`, `BatchNormalization` → `batch_normalization` (an underscore before a capital
+/// that starts a word, then between a lower-case letter and a capital).
 fn snake_case(class_name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in class_name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
+    let chars: Vec<char> = class_name.chars().collect();
+    let mut words = Vec::with_capacity(chars.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let starts_word = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase() || n.is_ascii_digit());
+        if i > 0 && c.is_ascii_uppercase() && starts_word {
+            words.push('_');
+        }
+        words.push(c);
+    }
+    let mut out = String::with_capacity(words.len() + 4);
+    for (i, &c) in words.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() && words[i - 1].is_ascii_lowercase() {
             out.push('_');
         }
         out.extend(c.to_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn layer_names_as_keras_makes_them() {
+        for (class, name) in [
+            ("Dense", "dense"),
+            ("Conv2D", "conv2d"),
+            ("MaxPooling2D", "max_pooling2d"),
+            ("GlobalAveragePooling2D", "global_average_pooling2d"),
+            ("BatchNormalization", "batch_normalization"),
+            ("ActivationLayer", "activation_layer"),
+        ] {
+            assert_eq!(super::snake_case(class), name);
+        }
+    }
 }

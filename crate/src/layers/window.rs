@@ -1,0 +1,163 @@
+//! Sliding windows over channels-last images, shared by convolution and pooling: the output size
+//! and padding of each spatial axis, and `im2col` / `col2im`.
+//!
+//! Per axis, for an input of `n` pixels, a window of `k` and a stride `s`:
+//! - `valid`: no padding, `out = ⌊(n − k) / s⌋ + 1` (the input must be at least `k`);
+//! - `same`: `out = ⌈n / s⌉`, padded by `p = max((out − 1)·s + k − n, 0)` zeros, `⌊p/2⌋` before and
+//!   the rest after (TensorFlow's rule: the extra row or column goes at the bottom or right).
+//!
+//! `im2col` lays each output pixel's window out as one row of `k_h·k_w·c` values, in the order
+//! `(ky, kx, channel)`: a convolution is then one matrix product with the kernel `(k_h, k_w, c_in,
+//! c_out)` seen as `(k_h·k_w·c_in) × c_out`. `col2im` is its transpose: it adds each row back into
+//! the pixels it came from (padding dropped), which is how gradients reach the input.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// How the borders are handled (Keras's `padding=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Padding {
+    /// `"valid"`: windows stay inside the image.
+    #[default]
+    Valid,
+    /// `"same"`: zeros around the image so that `out = ⌈n / stride⌉`.
+    Same,
+}
+
+/// One spatial axis: its input size, window, stride, output size and the padding before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Axis {
+    pub input: usize,
+    pub window: usize,
+    pub stride: usize,
+    pub output: usize,
+    pub pad_before: usize,
+}
+
+impl Axis {
+    /// The axis for `input` pixels, or an error a Keras user would recognise.
+    pub(crate) fn new(input: usize, window: usize, stride: usize, padding: Padding) -> Result<Self> {
+        if window == 0 || stride == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "kernel and stride sizes must be at least 1, got {window} and {stride}"
+            )));
+        }
+        let (output, pad_before) = match padding {
+            Padding::Valid if input < window => {
+                return Err(Error::Shape(format!(
+                    "a window of {window} does not fit in {input} pixels with padding=\"valid\""
+                )))
+            }
+            Padding::Valid => ((input - window) / stride + 1, 0),
+            Padding::Same => {
+                let output = input.div_ceil(stride);
+                let total = ((output.max(1) - 1) * stride + window).saturating_sub(input);
+                (output, total / 2)
+            }
+        };
+        Ok(Axis { input, window, stride, output, pad_before })
+    }
+
+    /// The input pixel under window offset `k` of output pixel `o`, if it is not padding.
+    #[inline]
+    fn source(&self, o: usize, k: usize) -> Option<usize> {
+        (o * self.stride + k).checked_sub(self.pad_before).filter(|&i| i < self.input)
+    }
+}
+
+/// The two spatial axes and the channels of a channels-last image `(h, w, c)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub rows: Axis,
+    pub cols: Axis,
+    pub channels: usize,
+}
+
+impl Window {
+    /// The values of one output pixel's window: `k_h·k_w·c`.
+    pub(crate) fn patch_len(&self) -> usize {
+        self.rows.window * self.cols.window * self.channels
+    }
+
+    /// Output pixels per image.
+    pub(crate) fn outputs(&self) -> usize {
+        self.rows.output * self.cols.output
+    }
+
+    /// Values per input image.
+    pub(crate) fn input_len(&self) -> usize {
+        self.rows.input * self.cols.input * self.channels
+    }
+
+    /// One image `x` (`h·w·c` values) into `cols` (`outputs × patch_len`), zeros for padding.
+    pub(crate) fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        let (c, patch) = (self.channels, self.patch_len());
+        for (o, row) in cols.chunks_exact_mut(patch).enumerate() {
+            let (oy, ox) = (o / self.cols.output, o % self.cols.output);
+            for ky in 0..self.rows.window {
+                let iy = self.rows.source(oy, ky);
+                for kx in 0..self.cols.window {
+                    let dst = &mut row[(ky * self.cols.window + kx) * c..][..c];
+                    match (iy, self.cols.source(ox, kx)) {
+                        (Some(iy), Some(ix)) => dst.copy_from_slice(&x[(iy * self.cols.input + ix) * c..][..c]),
+                        _ => dst.fill(0.0),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The transpose of [`Window::im2col`]: adds every row of `cols` back into the pixels of `dx`
+    /// (one image, `h·w·c` values) it was taken from.
+    pub(crate) fn col2im(&self, cols: &[f32], dx: &mut [f32]) {
+        let (c, patch) = (self.channels, self.patch_len());
+        for (o, row) in cols.chunks_exact(patch).enumerate() {
+            let (oy, ox) = (o / self.cols.output, o % self.cols.output);
+            for ky in 0..self.rows.window {
+                let Some(iy) = self.rows.source(oy, ky) else { continue };
+                for kx in 0..self.cols.window {
+                    let Some(ix) = self.cols.source(ox, kx) else { continue };
+                    let src = &row[(ky * self.cols.window + kx) * c..][..c];
+                    for (d, s) in dx[(iy * self.cols.input + ix) * c..][..c].iter_mut().zip(src) {
+                        *d += s;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_padding_as_tensorflow() {
+        assert_eq!(Axis::new(6, 3, 1, Padding::Valid).unwrap().output, 4);
+        assert_eq!(Axis::new(9, 5, 2, Padding::Valid).unwrap().output, 3);
+        let same = Axis::new(7, 3, 2, Padding::Same).unwrap();
+        assert_eq!((same.output, same.pad_before), (4, 1)); // total padding 2: one before, one after
+        let same = Axis::new(6, 3, 2, Padding::Same).unwrap();
+        assert_eq!((same.output, same.pad_before), (3, 0)); // total 1: the extra one after
+        assert!(Axis::new(2, 3, 1, Padding::Valid).is_err());
+        assert!(Axis::new(2, 0, 1, Padding::Same).is_err());
+    }
+
+    #[test]
+    fn col2im_is_the_transpose_of_im2col() {
+        // <im2col(x), r> = <x, col2im(r)> for any x and r.
+        let rows = Axis::new(5, 3, 2, Padding::Same).unwrap();
+        let cols = Axis::new(4, 2, 1, Padding::Valid).unwrap();
+        let w = Window { rows, cols, channels: 2 };
+        let x: Vec<f32> = (0..w.input_len()).map(|i| (i % 7) as f32 - 3.0).collect();
+        let r: Vec<f32> = (0..w.outputs() * w.patch_len()).map(|i| (i % 5) as f32 - 2.0).collect();
+        let mut c = vec![0.0; r.len()];
+        w.im2col(&x, &mut c);
+        let mut dx = vec![0.0; x.len()];
+        w.col2im(&r, &mut dx);
+        let a: f32 = c.iter().zip(&r).map(|(a, b)| a * b).sum();
+        let b: f32 = x.iter().zip(&dx).map(|(a, b)| a * b).sum();
+        assert_eq!(a, b);
+    }
+}
