@@ -1,10 +1,13 @@
-//! The convolutional chapter's layers against Keras itself (issue #23): `Conv2D`'s forward pass
-//! and the gradients of its input and weights, for each case of `tests/fixtures/keras/conv2d.json`
-//! (valid and same padding, strides 1 and 2, kernels 1, 3 and 5, linear and relu), at
-//! `|a − b| ≤ 1e-6 + 1e-5·|b|`.
+//! The convolutional chapter's layers against Keras itself (issue #23), at
+//! `|a − b| ≤ 1e-6 + 1e-5·|b|`: `Conv2D`'s forward pass and the gradients of its input and
+//! weights for each case of `conv2d.json` (valid and same padding, strides 1 and 2, kernels 1, 3
+//! and 5, linear and relu); max and average pooling (`pooling.json`) and global pooling
+//! (`global_pooling.json`), forward and input gradient.
 
 use snackml::activations::Activation;
-use snackml::layers::{Cache, Context, Conv2D, Layer, Padding};
+use snackml::layers::{
+    AveragePooling2D, Cache, Context, Conv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Layer, MaxPooling2D, Padding,
+};
 
 mod keras;
 use keras::*;
@@ -46,6 +49,46 @@ fn conv2d_forward_and_gradients_match_keras() {
     }
 }
 
+/// Forward `y` and input gradient `dx` of a weightless layer against a fixture case.
+fn check_weightless(what: &str, layer: &mut dyn Layer, case: &serde_json::Value) {
+    let x = tensor(&case["x"]);
+    layer.build(&x.shape()[1..], &mut snackml::seeded_rng(0)).unwrap();
+    let (y, cache) = layer.forward(x, &mut Context::training_deterministic()).unwrap();
+    let mut c = Checker::default();
+    c.all_close(&format!("{what} y"), &y, &tensor(&case["y"]));
+    let dx = layer.backward(cache, tensor(&case["upstream"]), true).unwrap().unwrap();
+    c.all_close(&format!("{what} dx"), &dx, &tensor(&case["dx"]));
+    c.report(what);
+}
+
+#[test]
+fn pooling_matches_keras() {
+    let f = load("pooling.json");
+    let cases = f["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 5);
+    for (i, case) in cases.iter().enumerate() {
+        let size = number(&case["pool_size"]) as usize;
+        let padding = if case["padding"] == "same" { Padding::Same } else { Padding::Valid };
+        let make = if case["layer"] == "MaxPooling2D" { MaxPooling2D::new } else { AveragePooling2D::new };
+        let mut layer = make(size).strides(number(&case["strides"]) as usize).padding(padding);
+        let what = format!("case {i} ({} {size}, {padding:?})", case["layer"]);
+        check_weightless(&what, &mut layer, case);
+    }
+}
+
+#[test]
+fn global_pooling_matches_keras() {
+    let f = load("global_pooling.json");
+    for case in f["cases"].as_array().expect("cases") {
+        let mut layer = if case["layer"] == "GlobalMaxPooling2D" {
+            GlobalMaxPooling2D::new()
+        } else {
+            GlobalAveragePooling2D::new()
+        };
+        check_weightless(&case["layer"].to_string(), &mut layer, case);
+    }
+}
+
 /// A convolution in a model: images of any rank flow through the step, relu applied to the
 /// feature maps, and training lowers the loss.
 #[test]
@@ -75,4 +118,55 @@ fn a_small_convnet_trains_in_a_sequential() {
     let loss = h.values("loss").unwrap();
     assert!(loss[9] < 0.5 * loss[0], "the loss should fall: {loss:?}");
     assert_eq!(h.last("accuracy").unwrap(), 1.0);
+}
+
+/// The book's convnet (chapter 7): Conv2D pairs of 32, 64, 128 and 256 filters (3 × 3, same,
+/// relu), MaxPooling2D(2) after each of the first three pairs, GlobalAveragePooling2D, Dense(20),
+/// softmax.
+fn chapter7_model(size: usize) -> snackml::model::Sequential {
+    use snackml::layers::ActivationLayer;
+    use snackml::prelude::*;
+    let mut m = Sequential::with_seed(1);
+    for (i, filters) in [32, 64, 128, 256].into_iter().enumerate() {
+        for j in 0..2 {
+            let mut conv = Conv2D::new(filters, 3).padding(Padding::Same).activation(Activation::Relu);
+            if i == 0 && j == 0 {
+                conv = conv.input_shape(&[size, size, 3]);
+            }
+            m.add(conv).unwrap();
+        }
+        if i < 3 {
+            m.add(MaxPooling2D::new(2)).unwrap();
+        }
+    }
+    m.add(GlobalAveragePooling2D::new()).unwrap();
+    m.add(Dense::new(20)).unwrap();
+    m.add(ActivationLayer::softmax()).unwrap();
+    m
+}
+
+#[test]
+fn the_books_convnet_has_keras_summary_at_every_size() {
+    let f = load("chapter7_summary.json");
+    for size in [224usize, 64, 32] {
+        let want = &f["sizes"][size.to_string()];
+        let m = chapter7_model(size);
+        assert_eq!(m.count_params() as f64, number(&want["total_params"]), "{size} px");
+        let layers = want["layers"].as_array().unwrap();
+        assert_eq!(m.layers().len(), layers.len());
+        for (ours, keras) in m.layers().iter().zip(layers) {
+            let name = keras["name"].as_str().unwrap();
+            let base = name.rsplit_once('_').filter(|(_, n)| n.parse::<u32>().is_ok()).map_or(name, |(b, _)| b);
+            assert_eq!(
+                ours.name().rsplit_once('_').filter(|(_, n)| n.parse::<u32>().is_ok()).map_or(ours.name(), |(b, _)| b),
+                base
+            );
+            let shape: Vec<usize> =
+                keras["output_shape"].as_array().unwrap()[1..].iter().map(|d| d.as_u64().unwrap() as usize).collect();
+            assert_eq!(ours.output_shape(), Some(shape.as_slice()), "{size} px, {name}");
+            assert_eq!(ours.count_params() as f64, number(&keras["params"]), "{size} px, {name}");
+        }
+    }
+    let table = chapter7_model(64).summary().unwrap().to_string();
+    assert!(table.contains("Total params: 1177396"), "{table}");
 }

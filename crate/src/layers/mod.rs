@@ -26,6 +26,8 @@ mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_pooling;
+mod pooling;
 mod rescaling;
 mod reshape;
 mod window;
@@ -35,6 +37,8 @@ pub use conv2d::Conv2D;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use global_pooling::{GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2D};
+pub use pooling::{AveragePooling2D, MaxPooling2D, PoolKind, Pooling2D};
 pub use rescaling::Rescaling;
 pub use reshape::Reshape;
 pub use window::Padding;
@@ -102,23 +106,36 @@ impl<'a> Context<'a> {
     }
 }
 
-/// What a layer's forward pass keeps for its backward pass (empty in inference).
+/// What a layer's forward pass keeps for its backward pass (empty in inference): tensors, and
+/// positions (max pooling's argmax).
 #[derive(Clone, Debug, Default)]
-pub struct Cache(Vec<Tensor>);
+pub struct Cache {
+    tensors: Vec<Tensor>,
+    indices: Vec<usize>,
+}
 
 impl Cache {
     /// Nothing kept.
     pub fn empty() -> Self {
-        Cache(Vec::new())
+        Cache::default()
     }
     /// Keeps these tensors.
     pub fn new(tensors: Vec<Tensor>) -> Self {
-        Cache(tensors)
+        Cache { tensors, indices: Vec::new() }
+    }
+    /// Keeps these positions too.
+    pub fn with_indices(mut self, indices: Vec<usize>) -> Self {
+        self.indices = indices;
+        self
+    }
+    /// The kept positions (empty if none).
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
     }
     /// Takes the kept tensor number `i`, or says which layer was asked for a backward pass
     /// without a training-mode forward pass.
     pub fn take(&mut self, i: usize, layer: &str) -> Result<Tensor> {
-        self.0
+        self.tensors
             .get_mut(i)
             .map(std::mem::take)
             .ok_or_else(|| Error::InvalidArgument(format!("backward of {layer} without a training-mode forward pass")))
@@ -271,6 +288,10 @@ pub const REGISTRY: &[(&str, FromConfig)] = &[
     ("Reshape", from_config::<Reshape>),
     ("Rescaling", from_config::<Rescaling>),
     ("Conv2D", from_config::<Conv2D>),
+    ("MaxPooling2D", from_config::<Pooling2D>),
+    ("AveragePooling2D", from_config::<Pooling2D>),
+    ("GlobalAveragePooling2D", from_config::<GlobalPooling2D>),
+    ("GlobalMaxPooling2D", from_config::<GlobalPooling2D>),
 ];
 
 fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {
@@ -313,14 +334,20 @@ pub(crate) fn flat_features(input_shape: &[usize], class_name: &str) -> Result<u
 }
 
 /// For a layer's own tests: builds `layer` for samples of `shape[1..]` and checks its input
-/// gradient at a random batch `x` of `shape` against central finite differences of
+/// gradient at a batch `x` of `shape` (distinct values, shuffled) against central finite differences of
 /// `Σ r ⊙ layer(x)` for a random `r` (the layer's output before its activation).
 #[cfg(test)]
 pub(crate) fn check_input_gradient(layer: &mut dyn Layer, shape: &[usize], seed: u64) {
+    use rand::seq::SliceRandom;
     use rand::Rng;
     let mut rng = crate::seeded_rng(seed);
     layer.build(&shape[1..], &mut rng).unwrap();
-    let x = Tensor::from_shape_simple_fn(shape.to_vec(), || rng.random_range(-1.0f32..1.0));
+    // Distinct values 0.05 apart, shuffled: no two inputs within the step 2h of each other, so a
+    // max never changes hands under a perturbation.
+    let len: usize = shape.iter().product();
+    let mut values: Vec<f32> = (0..len).map(|i| (i as f32 - len as f32 / 2.0) * 0.05).collect();
+    values.shuffle(&mut rng);
+    let x = Tensor::from_shape_vec(shape.to_vec(), values).unwrap();
     let (y, cache) = layer.forward(x.clone(), &mut Context::training_deterministic()).unwrap();
     let r = Tensor::from_shape_simple_fn(y.raw_dim(), || rng.random_range(-1.0f32..1.0));
     let dx = layer.backward(cache, r.clone(), true).unwrap().unwrap();

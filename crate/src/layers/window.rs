@@ -90,6 +90,16 @@ impl Window {
         self.rows.input * self.cols.input * self.channels
     }
 
+    /// The pixels (flat `row · width + col` indices within the image) under output pixel
+    /// `(oy, ox)`'s window, padding left out.
+    pub(crate) fn sources(&self, oy: usize, ox: usize) -> impl Iterator<Item = usize> + Clone + '_ {
+        (0..self.rows.window).filter_map(move |ky| self.rows.source(oy, ky)).flat_map(move |iy| {
+            (0..self.cols.window)
+                .filter_map(move |kx| self.cols.source(ox, kx))
+                .map(move |ix| iy * self.cols.input + ix)
+        })
+    }
+
     /// One image `x` (`h·w·c` values) into `cols` (`outputs × patch_len`), zeros for padding.
     pub(crate) fn im2col(&self, x: &[f32], cols: &mut [f32]) {
         let (c, patch) = (self.channels, self.patch_len());

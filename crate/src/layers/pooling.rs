@@ -1,0 +1,255 @@
+//! `MaxPooling2D` and `AveragePooling2D`: each output pixel is the largest, or the mean, of its
+//! window in each channel, Keras's `MaxPooling2D(pool_size, strides=pool_size, padding="valid")`
+//! and `AveragePooling2D(...)` on channels-last images. Windows, strides and padding as
+//! TensorFlow's (see `window.rs`); padding never wins a max nor counts in a mean.
+//!
+//! - max: `y[i, j, c] = max_{(u, v) ∈ window(i, j)} x[u, v, c]`; backward sends `∂y` to the
+//!   position of the maximum (the first one, on ties);
+//! - average: `y[i, j, c] = (1 / |window(i, j)|) Σ_{(u, v) ∈ window(i, j)} x[u, v, c]`, where
+//!   the window holds only pixels inside the image; backward spreads `∂y / |window|` over it.
+//!
+//! No weights.
+//!
+//! ```
+//! use snackml::layers::{Layer, MaxPooling2D, Padding};
+//! assert_eq!(MaxPooling2D::new(2).output_shape(&[64, 64, 32]).unwrap(), vec![32, 32, 32]);
+//! assert_eq!(MaxPooling2D::new(3).strides(2).padding(Padding::Same).output_shape(&[7, 7, 3]).unwrap(), vec![4, 4, 3]);
+//! ```
+
+use super::window::{Axis, Padding, Window};
+use super::{shape_string, Cache, Context, Layer};
+use crate::{Error, Result, Tensor};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which statistic a pooling layer takes of each window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolKind {
+    /// The largest value (`MaxPooling2D`).
+    Max,
+    /// The mean (`AveragePooling2D`).
+    Average,
+}
+
+/// A 2-D pooling layer; made by [`MaxPooling2D::new`] or [`AveragePooling2D::new`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pooling2D {
+    kind: PoolKind,
+    pool_size: [usize; 2],
+    strides: [usize; 2],
+    padding: Padding,
+}
+
+/// Keras's `MaxPooling2D`: `MaxPooling2D::new(2)` is `MaxPooling2D(2)`.
+#[derive(Clone, Copy, Debug)]
+pub struct MaxPooling2D;
+
+impl MaxPooling2D {
+    /// `MaxPooling2D(pool_size)`: square windows, strides = pool size, `padding="valid"`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(pool_size: usize) -> Pooling2D {
+        Pooling2D::new(PoolKind::Max, pool_size)
+    }
+}
+
+/// Keras's `AveragePooling2D`: `AveragePooling2D::new(2)` is `AveragePooling2D(2)`.
+#[derive(Clone, Copy, Debug)]
+pub struct AveragePooling2D;
+
+impl AveragePooling2D {
+    /// `AveragePooling2D(pool_size)`: square windows, strides = pool size, `padding="valid"`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(pool_size: usize) -> Pooling2D {
+        Pooling2D::new(PoolKind::Average, pool_size)
+    }
+}
+
+impl Pooling2D {
+    /// A pooling layer of `kind` with square windows of `pool_size`, strides = pool size.
+    pub fn new(kind: PoolKind, pool_size: usize) -> Self {
+        Pooling2D { kind, pool_size: [pool_size; 2], strides: [pool_size; 2], padding: Padding::Valid }
+    }
+    /// The same stride along both axes (Keras's default: the pool size).
+    pub fn strides(mut self, stride: usize) -> Self {
+        self.strides = [stride; 2];
+        self
+    }
+    /// `padding="valid"` or `"same"`.
+    pub fn padding(mut self, padding: Padding) -> Self {
+        self.padding = padding;
+        self
+    }
+
+    fn window(&self, input_shape: &[usize]) -> Result<Window> {
+        let &[h, w, c] = input_shape else {
+            return Err(Error::Shape(format!(
+                "{} expects images (None, height, width, channels), got {}",
+                self.class_name(),
+                shape_string(input_shape)
+            )));
+        };
+        let rows = Axis::new(h, self.pool_size[0], self.strides[0], self.padding)?;
+        let cols = Axis::new(w, self.pool_size[1], self.strides[1], self.padding)?;
+        Ok(Window { rows, cols, channels: c })
+    }
+
+    /// The window of `x` (a batch of images in standard layout), checked.
+    fn checked(&self, x: &Tensor) -> Result<Window> {
+        if x.ndim() != 4 || !x.is_standard_layout() {
+            return Err(Error::Shape(format!(
+                "{} expects a batch of images (batch, h, w, c), got {:?}",
+                self.class_name(),
+                x.shape()
+            )));
+        }
+        self.window(&x.shape()[1..])
+    }
+
+    /// One image's outputs, and for max pooling the flat index (within the image) each came from.
+    fn pool_image(&self, w: &Window, x: &[f32], y: &mut [f32], from: Option<&mut [usize]>) {
+        let c = w.channels;
+        let mut from = from;
+        for oy in 0..w.rows.output {
+            for ox in 0..w.cols.output {
+                let o = (oy * w.cols.output + ox) * c;
+                let pixels = w.sources(oy, ox);
+                for ch in 0..c {
+                    let values = pixels.clone().map(|p| (p * c + ch, x[p * c + ch]));
+                    let (at, v) = match self.kind {
+                        PoolKind::Max => values.fold((usize::MAX, f32::NEG_INFINITY), |best, (i, v)| {
+                            if v > best.1 || best.0 == usize::MAX {
+                                (i, v)
+                            } else {
+                                best
+                            }
+                        }),
+                        PoolKind::Average => {
+                            let (sum, n) = values.fold((0.0f32, 0usize), |(s, n), (_, v)| (s + v, n + 1));
+                            (0, sum / n.max(1) as f32)
+                        }
+                    };
+                    y[o + ch] = v;
+                    if let Some(from) = from.as_deref_mut() {
+                        from[o + ch] = at;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Layer for Pooling2D {
+    fn class_name(&self) -> &'static str {
+        match self.kind {
+            PoolKind::Max => "MaxPooling2D",
+            PoolKind::Average => "AveragePooling2D",
+        }
+    }
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        let w = self.window(input_shape)?;
+        Ok(vec![w.rows.output, w.cols.output, w.channels])
+    }
+    fn forward(&self, x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
+        let x = if x.is_standard_layout() { x } else { x.as_standard_layout().into_owned() };
+        let w = self.checked(&x)?;
+        let n = x.shape()[0];
+        let out_len = w.outputs() * w.channels;
+        let mut y = Tensor::zeros(ndarray::IxDyn(&[n, w.rows.output, w.cols.output, w.channels]));
+        let keep_argmax = ctx.is_training() && self.kind == PoolKind::Max;
+        let mut from = vec![0usize; if keep_argmax { n * out_len } else { 0 }];
+        let (xs, ys) = (x.as_slice().unwrap_or(&[]), y.as_slice_mut().unwrap_or(&mut []));
+        let images = xs.par_chunks(w.input_len().max(1)).zip(ys.par_chunks_mut(out_len.max(1)));
+        if keep_argmax {
+            images.zip(from.par_chunks_mut(out_len.max(1))).for_each(|((x, y), f)| self.pool_image(&w, x, y, Some(f)));
+        } else {
+            images.for_each(|(x, y)| self.pool_image(&w, x, y, None));
+        }
+        let cache = match (ctx.is_training(), self.kind) {
+            (false, _) => Cache::empty(),
+            (true, PoolKind::Max) => Cache::new(vec![Tensor::zeros(x.raw_dim())]).with_indices(from),
+            (true, PoolKind::Average) => Cache::new(vec![Tensor::zeros(x.raw_dim())]),
+        };
+        Ok((y, cache))
+    }
+    fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
+        if !need_input_grad {
+            return Ok(None);
+        }
+        let mut dx = cache.take(0, self.class_name())?;
+        let w = self.checked(&dx)?;
+        let out_len = w.outputs() * w.channels;
+        let n = dx.shape()[0];
+        if grad.shape() != [n, w.rows.output, w.cols.output, w.channels] {
+            return Err(Error::Shape(format!("{}: the gradient has shape {:?}", self.class_name(), grad.shape())));
+        }
+        let grad = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
+        let from = cache.indices();
+        let (gs, dxs) = (grad.as_slice().unwrap_or(&[]), dx.as_slice_mut().unwrap_or(&mut []));
+        let c = w.channels;
+        dxs.par_chunks_mut(w.input_len().max(1)).zip(gs.par_chunks(out_len.max(1))).enumerate().for_each(
+            |(img, (dx, g))| {
+                for oy in 0..w.rows.output {
+                    for ox in 0..w.cols.output {
+                        let o = (oy * w.cols.output + ox) * c;
+                        match self.kind {
+                            PoolKind::Max => {
+                                for ch in 0..c {
+                                    if let Some(&at) = from.get(img * out_len + o + ch) {
+                                        if let Some(d) = dx.get_mut(at) {
+                                            *d += g[o + ch];
+                                        }
+                                    }
+                                }
+                            }
+                            PoolKind::Average => {
+                                let count = w.sources(oy, ox).count().max(1) as f32;
+                                for p in w.sources(oy, ox) {
+                                    for ch in 0..c {
+                                        dx[p * c + ch] += g[o + ch] / count;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        );
+        Ok(Some(dx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::check_input_gradient;
+
+    #[test]
+    fn max_and_mean_of_each_window() {
+        let x = Tensor::from_shape_vec(vec![1, 2, 4, 1], vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 7.0, 6.0]).unwrap();
+        let (y, _) = MaxPooling2D::new(2).forward(x.clone(), &mut Context::inference()).unwrap();
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), [5.0, 7.0]);
+        let (y, _) = AveragePooling2D::new(2).forward(x, &mut Context::inference()).unwrap();
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), [3.25, 3.75]);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        check_input_gradient(&mut AveragePooling2D::new(2), &[2, 5, 4, 3], 1);
+        check_input_gradient(&mut AveragePooling2D::new(3).strides(2).padding(Padding::Same), &[2, 7, 6, 2], 2);
+        // random inputs have no ties within 2h, so the max moves smoothly
+        check_input_gradient(&mut MaxPooling2D::new(2), &[2, 4, 6, 3], 3);
+        check_input_gradient(&mut MaxPooling2D::new(3).strides(2).padding(Padding::Same), &[1, 7, 7, 2], 4);
+    }
+
+    #[test]
+    fn wrong_inputs_are_errors() {
+        assert!(MaxPooling2D::new(3).output_shape(&[2, 2, 3]).is_err());
+        assert!(MaxPooling2D::new(0).output_shape(&[4, 4, 3]).is_err());
+        assert!(MaxPooling2D::new(2).output_shape(&[4, 4]).is_err());
+        assert!(MaxPooling2D::new(2).forward(Tensor::zeros(vec![4, 4, 3]), &mut Context::inference()).is_err());
+        let (_, cache) =
+            MaxPooling2D::new(2).forward(Tensor::zeros(vec![1, 4, 4, 1]), &mut Context::inference()).unwrap();
+        assert!(MaxPooling2D::new(2).backward(cache, Tensor::zeros(vec![1, 2, 2, 1]), true).is_err());
+    }
+}
