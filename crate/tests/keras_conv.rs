@@ -170,3 +170,70 @@ fn the_books_convnet_has_keras_summary_at_every_size() {
     let table = chapter7_model(64).summary().unwrap().to_string();
     assert!(table.contains("Total params: 1177396"), "{table}");
 }
+
+#[test]
+fn batch_normalization_matches_keras_in_training_and_inference() {
+    use snackml::layers::BatchNormalization;
+    let f = load("batchnorm.json");
+    assert_eq!(f["moving_variance_uses"], "bessel");
+    let t = &f["training"];
+    let x = tensor(&t["x"]);
+    let mut bn =
+        BatchNormalization::new().momentum(number(&f["momentum"]) as f32).epsilon(number(&f["epsilon"]) as f32);
+    bn.build(&x.shape()[1..], &mut snackml::seeded_rng(0)).unwrap();
+    let [gamma, beta] = <[_; 2]>::try_from(tensors(&t["weights"])).unwrap();
+    for (p, v) in bn.params_mut().iter_mut().zip([
+        gamma,
+        beta,
+        tensor(&f["moving_mean_before"]),
+        tensor(&f["moving_variance_before"]),
+    ]) {
+        p.value = v;
+    }
+    let mut c = Checker::default();
+    let (y, cache) = bn.forward(x, &mut Context::training_deterministic()).unwrap();
+    c.all_close("training y", &y, &tensor(&t["y"]));
+    let dx = bn.backward(cache, tensor(&t["upstream"]), true).unwrap().unwrap();
+    c.all_close("dx", &dx, &tensor(&t["dx"]));
+    for (p, want) in bn.params().iter().zip(tensors(&t["dweights"])) {
+        c.all_close(&format!("d{}", p.name), &p.grad, &want);
+    }
+    c.all_close("moving_mean after", &bn.params()[2].value, &tensor(&f["moving_mean_after"]));
+    c.all_close("moving_variance after", &bn.params()[3].value, &tensor(&f["moving_variance_after"]));
+    let (y, _) = bn.forward(tensor(&f["inference"]["x"]), &mut Context::inference()).unwrap();
+    c.all_close("inference y", &y, &tensor(&f["inference"]["y"]));
+    c.report("BatchNormalization");
+}
+
+#[test]
+fn a_convnet_with_batch_normalization_trains_as_keras() {
+    use snackml::layers::{ActivationLayer, BatchNormalization};
+    use snackml::prelude::*;
+    let f = load("convnet.json");
+    let mut m = Sequential::with_seed(1);
+    m.set_verbose(Verbose::Silent);
+    let conv = |filters| Conv2D::new(filters, 3).padding(Padding::Same).activation(Activation::Relu);
+    m.add(conv(4).input_shape(&[12, 12, 3])).unwrap();
+    m.add(conv(4)).unwrap();
+    m.add(MaxPooling2D::new(2)).unwrap();
+    m.add(conv(8)).unwrap();
+    m.add(BatchNormalization::new()).unwrap();
+    m.add(GlobalAveragePooling2D::new()).unwrap();
+    m.add(Dense::new(5)).unwrap();
+    m.add(ActivationLayer::softmax()).unwrap();
+    m.set_weights(tensors(&f["initial_weights"])).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(number(&f["learning_rate"]) as f32), &[Metric::Accuracy])
+        .unwrap();
+    let mut c = Checker::default();
+    for (i, step) in f["train_on_batch"].as_array().unwrap().iter().enumerate() {
+        let logs = m.train_on_batch(&tensor(&step["x"]), &matrix(&step["y"])).unwrap();
+        c.close(&format!("step {i} loss"), logs.value("loss").unwrap() as f64, number(&step["loss"]));
+        c.close(&format!("step {i} accuracy"), logs.value("accuracy").unwrap() as f64, number(&step["acc"]));
+        for (k, (got, want)) in m.get_weights().iter().zip(tensors(&step["weights_after"])).enumerate() {
+            c.all_close(&format!("step {i} weight {k}"), got, &want);
+        }
+    }
+    let probs = m.predict(&tensor(&f["predict"]["x"])).unwrap();
+    c.all_close("predict", &probs.into_dyn(), &tensor(&f["predict"]["probs"]));
+    c.report("convnet, 4 Adam steps and predict");
+}

@@ -22,6 +22,7 @@
 //! this protocol. A new layer is one file plus one line in [`REGISTRY`].
 
 mod activation;
+mod batch_norm;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -33,6 +34,7 @@ mod reshape;
 mod window;
 
 pub use activation::ActivationLayer;
+pub use batch_norm::BatchNormalization;
 pub use conv2d::Conv2D;
 pub use dense::Dense;
 pub use dropout::Dropout;
@@ -292,6 +294,7 @@ pub const REGISTRY: &[(&str, FromConfig)] = &[
     ("AveragePooling2D", from_config::<Pooling2D>),
     ("GlobalAveragePooling2D", from_config::<GlobalPooling2D>),
     ("GlobalMaxPooling2D", from_config::<GlobalPooling2D>),
+    ("BatchNormalization", from_config::<BatchNormalization>),
 ];
 
 fn from_config<L: Layer + DeserializeOwned + 'static>(config: serde_json::Value) -> Result<Box<dyn Layer>> {
@@ -335,7 +338,7 @@ pub(crate) fn flat_features(input_shape: &[usize], class_name: &str) -> Result<u
 
 /// For a layer's own tests: builds `layer` for samples of `shape[1..]` and checks its input
 /// gradient at a batch `x` of `shape` (distinct values, shuffled) against central finite differences of
-/// `Σ r ⊙ layer(x)` for a random `r` (the layer's output before its activation).
+/// `Σ r ⊙ layer(x)` for a random `r` (the layer's training-mode output before its activation).
 #[cfg(test)]
 pub(crate) fn check_input_gradient(layer: &mut dyn Layer, shape: &[usize], seed: u64) {
     use rand::seq::SliceRandom;
@@ -354,7 +357,7 @@ pub(crate) fn check_input_gradient(layer: &mut dyn Layer, shape: &[usize], seed:
     assert_eq!(dx.shape(), x.shape());
     let layer: &dyn Layer = layer;
     let project = |x: Tensor| -> f64 {
-        let (y, _) = layer.forward(x, &mut Context::inference()).unwrap();
+        let (y, _) = layer.forward(x, &mut Context::training_deterministic()).unwrap();
         y.iter().zip(&r).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum()
     };
     let h = 1e-2f32;
