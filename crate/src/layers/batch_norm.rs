@@ -91,7 +91,7 @@ impl Layer for BatchNormalization {
         "BatchNormalization"
     }
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        if !(0.0..=1.0).contains(&self.momentum) || !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
+        if !((0.0..=1.0).contains(&self.momentum) && self.epsilon > 0.0 && self.epsilon.is_finite()) {
             return Err(Error::InvalidArgument(format!(
                 "BatchNormalization needs momentum in [0, 1] and a positive epsilon, got {} and {}",
                 self.momentum, self.epsilon
@@ -137,7 +137,7 @@ impl Layer for BatchNormalization {
         };
         let inv_std = var.mapv(|v| 1.0 / (v + eps).sqrt());
         let x_hat = (x - &mean) * &inv_std;
-        let y = &x_hat * &gamma + &beta;
+        let y = &x_hat * &gamma + beta;
         let y = y.into_shape_with_order(shape).map_err(|e| Error::Shape(e.to_string()))?;
         let cache = if ctx.is_training() {
             Cache::new(vec![x_hat.into_dyn(), inv_std.into_dyn(), mean.into_dyn(), var.into_dyn()])
