@@ -22,6 +22,7 @@
 
 pub mod background;
 mod checks;
+mod convnet;
 mod fit;
 mod node;
 #[cfg(feature = "onnx")]
@@ -34,6 +35,7 @@ mod sweep;
 pub use crate::callbacks::{History, Verbose};
 pub use background::{Trained, Training};
 pub use checks::{initial_loss_check, LossCheck};
+pub use convnet::{chapter7_convnet, forward_flops};
 pub use fit::FitOptions;
 pub use node::NamedLayer;
 #[cfg(feature = "onnx")]
