@@ -13,7 +13,11 @@ use std::time::Instant;
 fn main() -> snackml::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: usize| {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let (size, batch, steps) = (arg("--size", 64), arg("--batch-size", 64), arg("--steps", 10));
     let mut model = snackml::model::chapter7_convnet(size, 20, 0)?;

@@ -27,6 +27,7 @@ pub(crate) mod fsutil;
 pub mod layers;
 pub mod losses;
 pub mod math;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod optimizers;

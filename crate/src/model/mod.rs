@@ -251,6 +251,7 @@ impl Sequential {
         for metric in metrics {
             metric.state(loss)?;
         }
+        crate::memory::keep_freed_memory();
         self.compiled = Some(Compiled { loss, optimizer: Box::new(optimizer), metrics: metrics.to_vec() });
         Ok(())
     }
