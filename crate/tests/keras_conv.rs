@@ -237,3 +237,36 @@ fn a_convnet_with_batch_normalization_trains_as_keras() {
     c.all_close("predict", &probs.into_dyn(), &tensor(&f["predict"]["probs"]));
     c.report("convnet, 4 Adam steps and predict");
 }
+
+/// A trained convnet with BatchNormalization comes back from save → load with every weight (the
+/// moving statistics included) and the same predictions; its summary counts the moving
+/// statistics as non-trainable, as Keras's does.
+#[test]
+fn a_convnet_survives_save_and_load() {
+    use snackml::layers::BatchNormalization;
+    use snackml::prelude::*;
+    let mut m = Sequential::with_seed(4);
+    m.set_verbose(Verbose::Silent);
+    m.add(Conv2D::new(4, 3).padding(Padding::Same).activation(Activation::Relu).input_shape(&[8, 8, 3])).unwrap();
+    m.add(BatchNormalization::new()).unwrap();
+    m.add(MaxPooling2D::new(2)).unwrap();
+    m.add(GlobalAveragePooling2D::new()).unwrap();
+    m.add(Dense::new(3).activation(Activation::Softmax)).unwrap();
+    m.compile(Loss::CategoricalCrossentropy, Adam::new(1e-2), &[Metric::Accuracy]).unwrap();
+    let x =
+        Tensor::from_shape_fn(vec![6, 8, 8, 3], |i| ((i[0] * 7 + i[1] * 5 + i[2] * 3 + i[3]) % 13) as f32 / 6.0 - 1.0);
+    let y = snackml::math::one_hot(&[0, 1, 2, 0, 1, 2], 3).unwrap();
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y).unwrap();
+    }
+    let table = m.summary().unwrap().to_string();
+    assert!(table.contains("Non-trainable params: 8 (32.00 Byte)"), "{table}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convnet.snackml");
+    m.save(&path).unwrap();
+    let loaded = Sequential::load(&path).unwrap();
+    assert_eq!(loaded.get_weights(), m.get_weights());
+    assert_ne!(m.get_weights()[4], Tensor::zeros(vec![4]), "the moving mean moved in training");
+    assert_eq!(loaded.predict(&x).unwrap(), m.predict(&x).unwrap());
+    assert_eq!(loaded.summary().unwrap(), m.summary().unwrap());
+}

@@ -192,8 +192,8 @@ fn crafted_headers_asking_for_impossible_layers_are_refused() {
         ),
         (
             "an unknown layer class",
-            Box::new(|c, _| c["config"]["layers"][2]["class_name"] = "Conv2D".into()),
-            "unknown layer class \"Conv2D\"",
+            Box::new(|c, _| c["config"]["layers"][2]["class_name"] = "LSTM".into()),
+            "unknown layer class \"LSTM\"",
         ),
         (
             "an unknown activation",
