@@ -118,7 +118,7 @@ fn train_json_prints_the_anchor_scripts_lines() {
 }
 
 #[test]
-fn the_mlp_is_reported_under_the_anchors_name_and_progress_goes_without_json() {
+fn the_mlp_and_the_convnet_are_reported_by_name_and_progress_goes_without_json() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("synth");
     small_dataset(&data);
@@ -127,6 +127,13 @@ fn the_mlp_is_reported_under_the_anchors_name_and_progress_goes_without_json() {
     let lines = json_lines(&stdout(&out));
     assert!(lines.iter().all(|l| l["model"] == "mlp500"));
     assert_eq!(lines.len(), 4); // load, untrained_test, epoch, trained_test
+
+    let out =
+        snackml(&["train", data.to_str().unwrap(), "--model", "convnet", "--size", "16", "--epochs", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&stdout(&out));
+    assert!(lines.iter().all(|l| l["model"] == "convnet"), "{lines:?}");
+    assert_eq!(lines.len(), 4);
 
     let out = snackml(&["train", data.to_str().unwrap(), "--epochs", "2", "--filter", "nearest"]);
     assert!(out.status.success(), "{}", stderr(&out));

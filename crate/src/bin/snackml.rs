@@ -108,7 +108,8 @@ struct GetArgs {
 struct TrainArgs {
     /// A folder holding train/, val/ and test/, each with one folder per class.
     data_dir: PathBuf,
-    /// logreg: Flatten → Dense(K) → softmax; mlp: Flatten → Dense(500, relu) → Dense(K) → softmax.
+    /// logreg: Flatten → Dense(K) → softmax; mlp: Flatten → Dense(500, relu) → Dense(K) → softmax;
+    /// convnet: the next chapter's (Conv2D pairs of 32–256 filters, pooling, Dense(K), softmax).
     #[arg(long, value_enum, default_value_t = ModelKind::Logreg)]
     model: ModelKind,
     /// Passes over the training images.
@@ -142,6 +143,8 @@ enum ModelKind {
     /// The two-layer network with 500 hidden units (reported as `mlp500`, the anchor's name).
     #[value(alias = "mlp500")]
     Mlp,
+    /// The book's convnet of the next chapter ("Going Convolutional"), 1,177,396 parameters.
+    Convnet,
 }
 
 impl ModelKind {
@@ -150,6 +153,7 @@ impl ModelKind {
         match self {
             ModelKind::Logreg => "logreg",
             ModelKind::Mlp => "mlp500",
+            ModelKind::Convnet => "convnet",
         }
     }
 }
@@ -432,18 +436,24 @@ fn split_dir(data_dir: &Path, split: &str) -> snackml::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Logistic regression or the 500-unit network, compiled with Adam and categorical cross-entropy.
+/// Logistic regression, the 500-unit network or the book's convnet, compiled with Adam and
+/// categorical cross-entropy.
 fn build_model(args: &TrainArgs, classes: usize) -> snackml::Result<Sequential> {
     let size = args.size as usize;
-    let mut model = Sequential::with_seed(args.seed);
+    let mut model = if args.model == ModelKind::Convnet {
+        snackml::model::chapter7_convnet(size, classes, args.seed)?
+    } else {
+        let mut model = Sequential::with_seed(args.seed);
+        model.add(Flatten::with_input_shape(&[size, size, 3]))?;
+        if args.model == ModelKind::Mlp {
+            model.add(Dense::new(500))?;
+            model.add(ActivationLayer::relu())?;
+        }
+        model.add(Dense::new(classes))?;
+        model.add(ActivationLayer::softmax())?;
+        model
+    };
     model.set_name(args.model.name());
-    model.add(Flatten::with_input_shape(&[size, size, 3]))?;
-    if args.model == ModelKind::Mlp {
-        model.add(Dense::new(500))?;
-        model.add(ActivationLayer::relu())?;
-    }
-    model.add(Dense::new(classes))?;
-    model.add(ActivationLayer::softmax())?;
     model.compile(Loss::CategoricalCrossentropy, Adam::new(args.lr), &[Metric::Accuracy])?;
     Ok(model)
 }
