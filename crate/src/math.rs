@@ -160,17 +160,23 @@ pub fn argmax_slice(values: impl IntoIterator<Item = f32>) -> usize {
 /// ```
 pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> crate::Result<Array2<f32>> {
     let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    matmul_into(a, b, &mut c, false)?;
+    matmul_into(a, b, c.view_mut(), false)?;
     Ok(c)
 }
 
-/// `C = A·B`, or `C += A·B` when `accumulate` is true, into a preallocated `C` (m × n).
+/// `C = A·B`, or `C += A·B` when `accumulate` is true, into a preallocated `C` (m × n), which may be
+/// a view into a larger array (a block of rows, say).
 ///
 /// How the work is shared between cores was chosen by measurement (`benches/step.rs`): for the
 /// short, wide products of a training step (a batch of 64 rows times a 3072 × 500 kernel) gemm's
 /// own splitting leaves a core idle half the time, so such products are cut into column blocks,
 /// one per core; taller products use gemm's own parallelism.
-pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, c: &mut Array2<f32>, accumulate: bool) -> crate::Result<()> {
+pub fn matmul_into(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) -> crate::Result<()> {
     if a.ncols() != b.nrows() {
         return Err(crate::Error::Shape(format!(
             "matmul of {:?} by {:?}: the inner dimensions differ ({} columns against {} rows)",
@@ -357,7 +363,7 @@ mod tests {
             }
         }
         let mut acc = c.clone();
-        matmul_into(a.t(), b.view(), &mut acc, true).unwrap();
+        matmul_into(a.t(), b.view(), acc.view_mut(), true).unwrap();
         assert!((&acc - &(&c * 2.0)).iter().all(|d| d.abs() < 1e-3));
     }
 
@@ -369,7 +375,7 @@ mod tests {
         let want = a.dot(&b);
         assert!((&matmul(a.view(), b.view()).unwrap() - &want).iter().all(|d| d.abs() < 1e-2));
         let mut acc = want.clone();
-        matmul_into(a.view(), b.view(), &mut acc, true).unwrap();
+        matmul_into(a.view(), b.view(), acc.view_mut(), true).unwrap();
         assert!((&acc - &(&want * 2.0)).iter().all(|d| d.abs() < 1e-2));
         let tall = matmul(b.t(), a.t()).unwrap();
         assert!((&tall - &want.t()).iter().all(|d| d.abs() < 1e-2));
@@ -386,11 +392,11 @@ mod tests {
         let want = a_rev.dot(&b_rev);
         assert_eq!(matmul(a_rev.view(), b_rev.view()).unwrap(), want);
         let mut c = Array2::<f32>::ones((5, 9)).reversed_axes(); // column-major 9 × 5
-        matmul_into(a_rev.view(), b_rev.view(), &mut c, true).unwrap();
+        matmul_into(a_rev.view(), b_rev.view(), c.view_mut(), true).unwrap();
         assert_eq!(c, &want + 1.0);
         let mut c = Array2::<f32>::ones((9, 5));
         c.invert_axis(Axis(1));
-        matmul_into(a_rev.view(), b_rev.view(), &mut c, true).unwrap();
+        matmul_into(a_rev.view(), b_rev.view(), c.view_mut(), true).unwrap();
         assert_eq!(c, &want + 1.0);
     }
 

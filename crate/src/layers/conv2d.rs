@@ -9,7 +9,9 @@
 //! Computed as one matrix product: `im2col` lays every output pixel's window out as a row, so
 //! `Y = cols · W' + b` with `cols` of `(batch·h_out·w_out) × (k_h·k_w·c_in)` and `W'` the kernel
 //! as `(k_h·k_w·c_in) × c_out`. Backward: `∂W' = colsᵀ · ∂Y`, `∂b = Σ_rows ∂Y`, and
-//! `∂x = col2im(∂Y · W'ᵀ)`. The forward pass keeps only `x`; backward lays it out again.
+//! `∂x = col2im(∂Y · W'ᵀ)`. The forward pass keeps only `x`; backward lays it out again. Both work
+//! through the batch in blocks of images whose im2col matrix stays under 64 MiB, one buffer
+//! reused for every block, so memory beyond the feature maps does not grow with the batch.
 //! Weights start as Keras's: Glorot uniform, `limit = √(6 / (k_h·k_w·c_in + k_h·k_w·c_out))`,
 //! bias zero.
 //!
@@ -23,13 +25,17 @@
 use super::window::{Axis, Padding, Window};
 use super::{shape_string, Cache, Context, Layer, Param};
 use crate::activations::Activation;
-use crate::math::matmul;
+use crate::math::matmul_into;
 use crate::{Error, Result, Tensor};
-use ndarray::{Array2, ArrayView2, Axis as NdAxis, IxDyn};
+use ndarray::{s, Array2, ArrayView2, Axis as NdAxis, IxDyn};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// The most values one block of the im2col matrix holds (16 Mi floats, 64 MiB): the batch is
+/// laid out and multiplied block by block, so memory beyond the feature maps stays bounded.
+const COLUMNS_BUDGET: usize = 1 << 24;
 
 /// A 2-D convolution layer (Keras's `Conv2D`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -108,18 +114,19 @@ impl Conv2D {
         Ok(Window { rows, cols, channels: c })
     }
 
-    /// The batch `x` (standard layout) laid out by `im2col`: `(batch·outputs) × patch_len`.
-    fn columns(window: &Window, x: &Tensor) -> Result<Array2<f32>> {
-        let n = x.shape()[0];
-        let x = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
-        let mut cols = Array2::zeros((n * window.outputs(), window.patch_len()));
+    /// Lays images out by `im2col` into the first rows of `cols` (one image's windows after the
+    /// other), in parallel over the images.
+    fn fill_columns(window: &Window, images: &[f32], cols: &mut [f32]) {
         let per_image = window.outputs() * window.patch_len();
-        if let Some(out) = cols.as_slice_mut() {
-            out.par_chunks_mut(per_image.max(1))
-                .zip(x.par_chunks(window.input_len().max(1)))
-                .for_each(|(c, x)| window.im2col(x, c));
-        }
-        Ok(cols)
+        cols.par_chunks_mut(per_image.max(1))
+            .zip(images.par_chunks(window.input_len().max(1)))
+            .for_each(|(c, x)| window.im2col(x, c));
+    }
+
+    /// How many images one block of the im2col matrix holds: the block stays under
+    /// [`COLUMNS_BUDGET`] values (at least one image), so its size does not grow with the batch.
+    fn images_per_block(window: &Window, batch: usize) -> usize {
+        (COLUMNS_BUDGET / (window.outputs() * window.patch_len()).max(1)).clamp(1, batch.max(1))
     }
 
     /// The kernel as `(k_h·k_w·c_in) × c_out`.
@@ -193,8 +200,19 @@ impl Layer for Conv2D {
     }
     fn forward(&self, x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)> {
         let (window, x) = self.checked_input(x)?;
-        let n = x.shape()[0];
-        let mut y = matmul(Self::columns(&window, &x)?.view(), self.kernel_matrix()?)?;
+        let (n, outputs, patch) = (x.shape()[0], window.outputs(), window.patch_len());
+        let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
+        let kernel = self.kernel_matrix()?;
+        let per = Self::images_per_block(&window, n);
+        let mut cols = Array2::zeros((per * outputs, patch));
+        let mut y = Array2::zeros((n * outputs, self.filters));
+        for start in (0..n).step_by(per) {
+            let rows = per.min(n - start) * outputs;
+            let images = &xs[start * window.input_len()..][..rows / outputs.max(1) * window.input_len()];
+            let mut block = cols.slice_mut(s![..rows, ..]);
+            Self::fill_columns(&window, images, block.as_slice_mut().unwrap_or(&mut []));
+            matmul_into(block.view(), kernel, y.slice_mut(s![start * outputs..start * outputs + rows, ..]), false)?;
+        }
         if let Some(bias) = self.params.get(1) {
             let bias =
                 bias.value.view().into_shape_with_order(self.filters).map_err(|e| Error::Shape(e.to_string()))?;
@@ -209,33 +227,41 @@ impl Layer for Conv2D {
     fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         let x = cache.take(0, "Conv2D")?;
         let (window, x) = self.checked_input(x)?;
-        let n = x.shape()[0];
-        let rows = n * window.outputs();
+        let (n, outputs, patch) = (x.shape()[0], window.outputs(), window.patch_len());
         if grad.shape() != [n, window.rows.output, window.cols.output, self.filters] {
             return Err(Error::Shape(format!("Conv2D: the gradient has shape {:?}", grad.shape())));
         }
         let grad = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
-        let dy = grad.into_shape_with_order((rows, self.filters)).map_err(|e| Error::Shape(e.to_string()))?;
-        let cols = Self::columns(&window, &x)?;
+        let dy = grad.into_shape_with_order((n * outputs, self.filters)).map_err(|e| Error::Shape(e.to_string()))?;
+        let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
+        let kernel = self.kernel_matrix()?;
+        let per = Self::images_per_block(&window, n);
+        let mut cols = Array2::zeros((per * outputs, patch));
+        let mut dw = Array2::zeros((patch, self.filters));
+        let mut dx = need_input_grad.then(|| Tensor::zeros(x.raw_dim()));
+        for start in (0..n).step_by(per) {
+            let count = per.min(n - start);
+            let rows = count * outputs;
+            let in_range = start * window.input_len()..(start + count) * window.input_len();
+            let dy_block = dy.slice(s![start * outputs..start * outputs + rows, ..]);
+            let mut block = cols.slice_mut(s![..rows, ..]);
+            Self::fill_columns(&window, &xs[in_range.clone()], block.as_slice_mut().unwrap_or(&mut []));
+            matmul_into(block.t(), dy_block, dw.view_mut(), start > 0)?; // ∂W' += colsᵀ · ∂Y
+            if let Some(dx) = dx.as_mut().and_then(|dx| dx.as_slice_mut()) {
+                matmul_into(dy_block, kernel.t(), block.view_mut(), false)?; // ∂cols = ∂Y · W'ᵀ
+                let per_image = outputs * patch;
+                dx[in_range]
+                    .par_chunks_mut(window.input_len().max(1))
+                    .zip(block.as_slice().unwrap_or(&[]).par_chunks(per_image.max(1)))
+                    .for_each(|(dx, dc)| window.col2im(dc, dx));
+            }
+        }
         let kernel_shape = self.params[0].value.raw_dim();
-        let dw = matmul(cols.t(), dy.view())?;
         self.params[0].grad = dw.into_shape_with_order(kernel_shape).map_err(|e| Error::Shape(e.to_string()))?;
         if let Some(bias) = self.params.get_mut(1) {
             bias.grad = dy.sum_axis(NdAxis(0)).into_dyn();
         }
-        if !need_input_grad {
-            return Ok(None);
-        }
-        let dcols = matmul(dy.view(), self.kernel_matrix()?.t())?;
-        let mut dx = Tensor::zeros(x.raw_dim());
-        let per_image = window.outputs() * window.patch_len();
-        if let (Some(dx_flat), Some(dc)) = (dx.as_slice_mut(), dcols.as_slice()) {
-            dx_flat
-                .par_chunks_mut(window.input_len().max(1))
-                .zip(dc.par_chunks(per_image.max(1)))
-                .for_each(|(dx, dc)| window.col2im(dc, dx));
-        }
-        Ok(Some(dx))
+        Ok(dx)
     }
     fn params(&self) -> &[Param] {
         &self.params
@@ -255,6 +281,41 @@ mod tests {
         check_input_gradient(&mut Conv2D::new(3, 3), &[2, 5, 6, 2], 1);
         check_input_gradient(&mut Conv2D::new(2, 3).strides(2).padding(Padding::Same), &[2, 7, 6, 3], 2);
         check_input_gradient(&mut Conv2D::new(2, 1).use_bias(false), &[1, 3, 3, 4], 3);
+    }
+
+    #[test]
+    fn a_batch_in_blocks_gives_what_each_image_alone_gives() {
+        // 64 × 64 × 32 inputs: 4096 windows of 288 values an image, 14 images a block; 20 images
+        // make two blocks (14 + 6).
+        let mut conv = Conv2D::new(4, 3).padding(Padding::Same);
+        conv.build(&[64, 64, 32], &mut crate::seeded_rng(1)).unwrap();
+        let w = conv.window(&[64, 64, 32]).unwrap();
+        assert_eq!(Conv2D::images_per_block(&w, 20), 14);
+        let x = Tensor::from_shape_fn(IxDyn(&[20, 64, 64, 32]), |i| {
+            ((i[0] * 31 + i[1] * 7 + i[2] * 3 + i[3]) % 17) as f32 / 8.0 - 1.0
+        });
+        let dy = Tensor::from_shape_fn(IxDyn(&[20, 64, 64, 4]), |i| {
+            ((i[0] + i[1] * 5 + i[2] + i[3] * 3) % 11) as f32 / 5.0 - 1.0
+        });
+        let (y, cache) = conv.forward(x.clone(), &mut Context::training_deterministic()).unwrap();
+        let dx = conv.backward(cache, dy.clone(), true).unwrap().unwrap();
+        let dw = conv.params[0].grad.clone();
+        let mut dw_sum = Tensor::zeros(dw.raw_dim());
+        for i in [0, 13, 14, 19] {
+            let one = |t: &Tensor| t.slice(s![i..i + 1, .., .., ..]).to_owned().into_dyn();
+            let (y1, cache) = conv.forward(one(&x), &mut Context::training_deterministic()).unwrap();
+            assert_eq!(y1, one(&y), "image {i}");
+            let dx1 = conv.backward(cache, one(&dy), true).unwrap().unwrap();
+            assert_eq!(dx1, one(&dx), "image {i}");
+        }
+        for i in 0..20 {
+            let one = |t: &Tensor| t.slice(s![i..i + 1, .., .., ..]).to_owned().into_dyn();
+            let (_, cache) = conv.forward(one(&x), &mut Context::training_deterministic()).unwrap();
+            conv.backward(cache, one(&dy), false).unwrap();
+            dw_sum += &conv.params[0].grad;
+        }
+        let worst = dw.iter().zip(&dw_sum).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "∂kernel over two blocks differs from the sum over images by {worst}");
     }
 
     #[test]

@@ -177,7 +177,7 @@ impl Layer for Dense {
         let mut dw = std::mem::take(&mut self.params[0].grad)
             .into_dimensionality::<Ix2>()
             .map_err(|e| Error::Shape(e.to_string()))?;
-        let done = matmul_into(x.t(), dz.view(), &mut dw, false);
+        let done = matmul_into(x.t(), dz.view(), dw.view_mut(), false);
         self.params[0].grad = dw.into_dyn();
         done?;
         if let Some(r) = &self.kernel_regularizer {
