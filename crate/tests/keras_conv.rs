@@ -120,29 +120,9 @@ fn a_small_convnet_trains_in_a_sequential() {
     assert_eq!(h.last("accuracy").unwrap(), 1.0);
 }
 
-/// The book's convnet (chapter 7): Conv2D pairs of 32, 64, 128 and 256 filters (3 × 3, same,
-/// relu), MaxPooling2D(2) after each of the first three pairs, GlobalAveragePooling2D, Dense(20),
-/// softmax.
+/// The book's convnet (chapter 7), as the crate builds it.
 fn chapter7_model(size: usize) -> snackml::model::Sequential {
-    use snackml::layers::ActivationLayer;
-    use snackml::prelude::*;
-    let mut m = Sequential::with_seed(1);
-    for (i, filters) in [32, 64, 128, 256].into_iter().enumerate() {
-        for j in 0..2 {
-            let mut conv = Conv2D::new(filters, 3).padding(Padding::Same).activation(Activation::Relu);
-            if i == 0 && j == 0 {
-                conv = conv.input_shape(&[size, size, 3]);
-            }
-            m.add(conv).unwrap();
-        }
-        if i < 3 {
-            m.add(MaxPooling2D::new(2)).unwrap();
-        }
-    }
-    m.add(GlobalAveragePooling2D::new()).unwrap();
-    m.add(Dense::new(20)).unwrap();
-    m.add(ActivationLayer::softmax()).unwrap();
-    m
+    snackml::model::chapter7_convnet(size, 20, 1).unwrap()
 }
 
 #[test]

@@ -58,6 +58,13 @@ impl ProgbarLogger {
     pub fn new(verbose: Verbose) -> Self {
         ProgbarLogger { verbose, epochs: 0, steps: 0, bar: None, in_fit: false }
     }
+
+    /// Ends the bar under way, if any, with `metrics` on its final line.
+    fn finish(&mut self, metrics: &str) {
+        if let Some(mut bar) = self.bar.take() {
+            bar.finish(self.steps as u64, metrics);
+        }
+    }
 }
 
 impl std::fmt::Debug for ProgbarLogger {
@@ -92,16 +99,12 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
     fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs, _model: &mut Sequential) -> Result<()> {
-        if let Some(mut bar) = self.bar.take() {
-            bar.finish(self.steps as u64, &format_metrics(&pairs(logs)));
-        }
+        self.finish(&format_metrics(&pairs(logs)));
         Ok(())
     }
     fn on_train_end(&mut self, logs: &Logs, _model: &mut Sequential) -> Result<()> {
         self.in_fit = false;
-        if let Some(mut bar) = self.bar.take() {
-            bar.finish(self.steps as u64, &format_metrics(&pairs(logs)));
-        }
+        self.finish(&format_metrics(&pairs(logs)));
         Ok(())
     }
     fn on_test_begin(&mut self, info: &RunInfo) -> Result<()> {
@@ -121,9 +124,7 @@ impl Callback for ProgbarLogger {
     }
     fn on_test_end(&mut self, logs: &Logs) -> Result<()> {
         if !self.in_fit {
-            if let Some(mut bar) = self.bar.take() {
-                bar.finish(self.steps as u64, &format_metrics(&pairs(logs)));
-            }
+            self.finish(&format_metrics(&pairs(logs)));
         }
         Ok(())
     }
@@ -139,9 +140,7 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
     fn on_predict_end(&mut self) -> Result<()> {
-        if let Some(mut bar) = self.bar.take() {
-            bar.finish(self.steps as u64, "");
-        }
+        self.finish("");
         Ok(())
     }
 }

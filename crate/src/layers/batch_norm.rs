@@ -166,11 +166,13 @@ impl Layer for BatchNormalization {
         let bessel = if m > 1.0 { m / (m - 1.0) } else { 1.0 };
         self.params[2].value.zip_mut_with(&mean, |mm, &b| *mm = momentum * *mm + (1.0 - momentum) * b);
         self.params[3].value.zip_mut_with(&var, |mv, &b| *mv = momentum * *mv + (1.0 - momentum) * b * bessel);
-        let dx = need_input_grad.then(|| {
-            let scale = &self.vector(0).map(|g| g.to_owned()).unwrap_or_else(|_| Array1::zeros(0)) * &inv_std;
+        let dx = if need_input_grad {
+            let scale = &self.vector(0)? * &inv_std;
             let (mean_dy, mean_dy_xhat) = (&dbeta / m, &dgamma / m);
-            (dy - &mean_dy - &x_hat * &mean_dy_xhat) * &scale
-        });
+            Some((dy - &mean_dy - &x_hat * &mean_dy_xhat) * &scale)
+        } else {
+            None
+        };
         self.params[0].grad = dgamma.into_dyn();
         self.params[1].grad = dbeta.into_dyn();
         dx.map(|dx| dx.into_shape_with_order(shape).map_err(|e| Error::Shape(e.to_string()))).transpose()

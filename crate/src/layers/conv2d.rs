@@ -22,8 +22,8 @@
 //! assert_eq!(Conv2D::new(8, 5).strides(2).output_shape(&[9, 9, 3]).unwrap(), vec![3, 3, 8]);
 //! ```
 
-use super::window::{Axis, Padding, Window};
-use super::{shape_string, Cache, Context, Layer, Param};
+use super::window::{Padding, Window};
+use super::{Cache, Context, Layer, Param};
 use crate::activations::Activation;
 use crate::math::matmul_into;
 use crate::{Error, Result, Tensor};
@@ -100,18 +100,14 @@ impl Conv2D {
 
     /// The windows over inputs of `input_shape`.
     fn window(&self, input_shape: &[usize]) -> Result<Window> {
-        let &[h, w, c] = input_shape else {
+        let window = Window::over(input_shape, self.kernel_size, self.strides, self.padding, "Conv2D")?;
+        if window.channels == 0 || self.filters == 0 {
             return Err(Error::Shape(format!(
-                "Conv2D expects images (None, height, width, channels), got {}",
-                shape_string(input_shape)
+                "Conv2D needs channels and filters, got {} and {}",
+                window.channels, self.filters
             )));
-        };
-        if c == 0 || self.filters == 0 {
-            return Err(Error::Shape(format!("Conv2D needs channels and filters, got {c} and {}", self.filters)));
         }
-        let rows = Axis::new(h, self.kernel_size[0], self.strides[0], self.padding)?;
-        let cols = Axis::new(w, self.kernel_size[1], self.strides[1], self.padding)?;
-        Ok(Window { rows, cols, channels: c })
+        Ok(window)
     }
 
     /// Lays images out by `im2col` into the first rows of `cols` (one image's windows after the

@@ -16,8 +16,8 @@
 //! assert_eq!(MaxPooling2D::new(3).strides(2).padding(Padding::Same).output_shape(&[7, 7, 3]).unwrap(), vec![4, 4, 3]);
 //! ```
 
-use super::window::{Axis, Padding, Window};
-use super::{shape_string, Cache, Context, Layer};
+use super::window::{Padding, Window};
+use super::{Cache, Context, Layer};
 use crate::{Error, Result, Tensor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -82,16 +82,7 @@ impl Pooling2D {
     }
 
     fn window(&self, input_shape: &[usize]) -> Result<Window> {
-        let &[h, w, c] = input_shape else {
-            return Err(Error::Shape(format!(
-                "{} expects images (None, height, width, channels), got {}",
-                self.class_name(),
-                shape_string(input_shape)
-            )));
-        };
-        let rows = Axis::new(h, self.pool_size[0], self.strides[0], self.padding)?;
-        let cols = Axis::new(w, self.pool_size[1], self.strides[1], self.padding)?;
-        Ok(Window { rows, cols, channels: c })
+        Window::over(input_shape, self.pool_size, self.strides, self.padding, self.class_name())
     }
 
     /// The window of `x` (a batch of images in standard layout), checked.

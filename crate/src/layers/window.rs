@@ -75,6 +75,27 @@ pub(crate) struct Window {
 }
 
 impl Window {
+    /// The windows of `size` (rows, cols) moving by `strides` over images of `input_shape`
+    /// `(h, w, c)`, or an error naming `layer` when the shape is not an image's or a window
+    /// does not fit.
+    pub(crate) fn over(
+        input_shape: &[usize],
+        size: [usize; 2],
+        strides: [usize; 2],
+        padding: Padding,
+        layer: &str,
+    ) -> Result<Self> {
+        let &[h, w, channels] = input_shape else {
+            return Err(Error::Shape(format!(
+                "{layer} expects images (None, height, width, channels), got {}",
+                super::shape_string(input_shape)
+            )));
+        };
+        let rows = Axis::new(h, size[0], strides[0], padding)?;
+        let cols = Axis::new(w, size[1], strides[1], padding)?;
+        Ok(Window { rows, cols, channels })
+    }
+
     /// The values of one output pixel's window: `k_h·k_w·c`.
     pub(crate) fn patch_len(&self) -> usize {
         self.rows.window * self.cols.window * self.channels
