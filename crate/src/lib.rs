@@ -49,16 +49,24 @@ pub fn seeded_rng(seed: u64) -> rand::rngs::StdRng {
     rand::SeedableRng::seed_from_u64(seed)
 }
 
-/// Everything a notebook needs, in one `use snackml::prelude::*;`.
+/// Everything a notebook needs, in one `use snackml::prelude::*;`: the model, its layers,
+/// losses, optimizers, metrics and callbacks, the generators and image helpers, and every
+/// display.
 pub mod prelude {
     pub use crate::activations::Activation;
     pub use crate::callbacks::{
         CSVLogger, Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
     };
+    pub use crate::data::generator::{FlowOptions, ImageDataGenerator};
+    pub use crate::data::image::{expand_dims, img_to_array, load_img, normalize_pixels};
     pub use crate::data::{ArrayData, Batch, Labels, Sequence};
+    pub use crate::display::*;
     pub use crate::layers::{ActivationLayer, Dense, Dropout, Flatten, Layer};
     pub use crate::losses::Loss;
+    pub use crate::math::{argmax, describe};
     pub use crate::metrics::Metric;
+    #[cfg(feature = "onnx")]
+    pub use crate::model::OnnxOptions;
     pub use crate::model::{FitOptions, History, Sequential, Verbose};
     pub use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
     pub use crate::regularizers::L2;

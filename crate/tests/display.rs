@@ -124,7 +124,7 @@ fn empty_grids_and_mismatched_inputs_do_not_panic() {
     assert_eq!(image_grid(&Tensor::zeros(vec![0, 32, 32, 3]), &names(0), 3).count("<img"), 0);
     assert!(line_plot(&[1.0, 2.0], &[1.0], "t", "x", "y").is_error());
     assert!(bar_chart(&names(3), &[0.1], "t").is_error());
-    assert!(confusion_matrix(&[1, 2], &[1], &names(3)).is_error());
+    assert!(plot_confusion_matrix(&[1, 2], &[1], &names(3)).is_error());
     assert!(weight_images(Array2::zeros((5, 2)).view(), (32, 32, 3), &names(2)).is_error());
 }
 
@@ -138,7 +138,7 @@ fn charts_and_matrices_have_their_text() {
     let both = compare_bar_charts(&names(20), ("sigmoid", &[0.5; 20]), ("softmax", &[0.05; 20]));
     assert_eq!(both.count("<svg"), 2);
     assert!(both.as_str().contains("watermelon"));
-    let cm = confusion_matrix(&[0, 1, 2, 2], &[0, 2, 2, 2], &names(3));
+    let cm = plot_confusion_matrix(&[0, 1, 2, 2], &[0, 2, 2, 2], &names(3));
     assert!(cm.as_str().contains("accuracy 0.750") && cm.as_str().contains("cake"));
 }
 
@@ -175,7 +175,7 @@ fn render_samples_to_files() {
         ("images", image_grid(&sample_images(), &names(8), 4)),
         ("sigmoid", line_plot(&xs, &ys, "The sigmoid function", "x", "sigmoid(x)")),
         ("bars", compare_bar_charts(&names(20), ("sigmoid", &probs), ("softmax", &softmax))),
-        ("confusion", confusion_matrix(&y_true, &y_pred, &names(20))),
+        ("confusion", plot_confusion_matrix(&y_true, &y_pred, &names(20))),
         ("weights", weight_images(kernel.view(), (32, 32, 3), &names(20))),
     ];
     for (name, html) in &pages {

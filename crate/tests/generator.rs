@@ -453,3 +453,19 @@ fn next_batch_and_to_arrays_as_keras_code_uses_them() {
     assert!(y.rows().into_iter().all(|r| r.sum() == 1.0));
     assert_eq!(x.slice(ndarray::s![4..8, .., .., ..]).into_dyn(), it.get(1).unwrap().x.view());
 }
+
+/// A clone is a second flow at the same point: the same epochs from there on, cached or
+/// streaming, and reading one does not move the other.
+#[test]
+fn a_clone_replays_the_same_epochs_independently() {
+    let dir = numbered(23);
+    for budget in [usize::MAX, 0] {
+        let mut it = flow(dir.path(), FlowOptions::new().batch_size(5).seed(7).cache_budget(budget));
+        let first = epoch(&mut it);
+        let mut copy = it.clone();
+        let (a, b) = (epoch(&mut it), epoch(&mut copy));
+        assert_eq!(a, b, "cache budget {budget}");
+        assert_ne!(a, first);
+        assert_eq!(epoch(&mut copy), epoch(&mut it));
+    }
+}

@@ -262,4 +262,13 @@ fn early_stopping_in_fit_restores_the_best_epoch() {
     assert_eq!(losses[best_epoch], best);
     let now = model.evaluate(&mut val).unwrap().value("loss").unwrap();
     assert!((now - best).abs() < 1e-5, "restored weights evaluate to {now}, the best epoch had {best}");
+    // The verdict says the same, from the callback's own numbers.
+    let (b, s) = (best_epoch + 1, stop.stopped_epoch().unwrap() + 1);
+    let verdict = stop.verdict().0;
+    let expected = format!(
+        "val_loss was best at epoch {b} ({best:.4}); epochs {}–{s} did not improve on it (patience 2), so training \
+         stopped after epoch {s}, and the model holds epoch {b}'s weights.",
+        b + 1
+    );
+    assert_eq!(verdict, expected);
 }

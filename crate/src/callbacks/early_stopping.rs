@@ -75,6 +75,18 @@ impl EarlyStopping {
     pub fn stopped_epoch(&self) -> Option<usize> {
         self.stopped_epoch
     }
+    /// The name watched, e.g. `val_loss`.
+    pub fn monitor(&self) -> &str {
+        &self.monitor.name
+    }
+    /// Epochs without improvement it waits before stopping.
+    pub fn patience_epochs(&self) -> usize {
+        self.patience
+    }
+    /// Whether training ends with the best epoch's weights.
+    pub fn restores_best_weights(&self) -> bool {
+        self.restore_best_weights
+    }
     /// The best epoch (from 0) and its value.
     pub fn best(&self) -> Option<(usize, f32)> {
         Some((self.best_epoch?, self.monitor.best?))

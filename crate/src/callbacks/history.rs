@@ -28,6 +28,13 @@ pub struct History {
     pub batch_loss: Vec<f32>,
     /// Wall-clock seconds of each epoch, validation included.
     pub seconds: Vec<f64>,
+    /// Images in the validation data (0: unknown or none), for the noise of its accuracy.
+    #[serde(default)]
+    pub validation_samples: usize,
+    /// What a guess scores on each metric that has a chance level (`accuracy`: 1 / classes,
+    /// top-k accuracy: k / classes), as `fit` knew it from the model's outputs.
+    #[serde(default)]
+    pub chance: Vec<(String, f32)>,
 }
 
 impl History {
@@ -52,6 +59,12 @@ impl History {
             let names: Vec<&str> = self.names().collect();
             Error::InvalidArgument(format!("the history has no {name:?} (it has: {})", names.join(", ")))
         })
+    }
+
+    /// What a guess scores on metric `name` (with or without `val_`), if it has a chance level.
+    pub fn chance(&self, name: &str) -> Option<f32> {
+        let name = name.strip_prefix("val_").unwrap_or(name);
+        self.chance.iter().find(|(k, _)| k == name).map(|&(_, v)| v)
     }
 
     /// The last epoch's value of `name`.
@@ -93,6 +106,12 @@ impl History {
         }
         self.batch_loss.extend(&other.batch_loss);
         self.seconds.extend(&other.seconds);
+        if self.validation_samples == 0 {
+            self.validation_samples = other.validation_samples;
+        }
+        if self.chance.is_empty() {
+            self.chance = other.chance.clone();
+        }
     }
 
     /// The number of epochs recorded.

@@ -11,6 +11,14 @@ use std::path::{Path, PathBuf};
 pub const ATTRIBUTION: &str = "Photos: the snacks dataset (Machine Learning by Tutorials), from Google Open \
      Images, each under CC BY 2.0; every photo's author and source are listed in the dataset's credits.csv.";
 
+/// [`ATTRIBUTION`] for photos read from `split` (`dataset/<split>`) when the dataset lists its
+/// photos' credits (`dataset/credits.csv`, the snacks photos); `None` for a dataset without one
+/// (the synthetic stand-in draws its own pictures).
+pub fn attribution_for(split: impl AsRef<Path>) -> Option<&'static str> {
+    let dataset = split.as_ref().parent()?;
+    dataset.join("credits.csv").is_file().then_some(ATTRIBUTION)
+}
+
 /// One photo's entry in `credits.csv`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Credit {

@@ -91,6 +91,19 @@ impl SnacksLocation {
     }
 }
 
+/// `6745` as `6,745`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl fmt::Display for SnacksLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = super::shown_path(&self.path);
@@ -98,16 +111,22 @@ impl fmt::Display for SnacksLocation {
             Some([train, val, test]) => format!(" ({train} train, {val} val, {test} test images)"),
             None => String::new(),
         };
+        // The snacks photos are named, not located: a path outside the repository means nothing
+        // to a reader of the notebook.
+        let photos = match self.counts {
+            Some([train, val, test]) => {
+                format!("the snacks photos ({}: {train} train, {val} val, {test} test)", thousands(train + val + test))
+            }
+            None => "the snacks photos".to_string(),
+        };
         match self.kind {
-            DatasetKind::Real => write!(f, "Using the snacks photos at {path}{counts}."),
+            DatasetKind::Real => write!(f, "Using {photos}, in {path}."),
             DatasetKind::Synthetic => write!(
                 f,
                 "Using the synthetic snacks stand-in at {path}{counts}, not the real photos: its numbers are not \
                  the chapter's (scripts/get_snacks.sh downloads the photos)."
             ),
-            DatasetKind::FromEnv if self.is_real_snacks() => {
-                write!(f, "Using the snacks photos at {path}{counts}, from {DATA_ENV}.")
-            }
+            DatasetKind::FromEnv if self.is_real_snacks() => write!(f, "Using {photos}, from {DATA_ENV}."),
             DatasetKind::FromEnv => write!(
                 f,
                 "Using the dataset at {path}{counts}, from {DATA_ENV}: not the snacks photos, so its numbers are \
@@ -353,6 +372,25 @@ fn count_images(dataset: &Path) -> Option<[usize; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_snacks_photos_are_named_with_their_count_not_their_path() {
+        let loc = SnacksLocation {
+            path: "/somewhere/datasets/snacks".into(),
+            kind: DatasetKind::FromEnv,
+            counts: Some([4838, 955, 952]),
+        };
+        if loc.is_real_snacks() {
+            assert_eq!(
+                loc.to_string(),
+                "Using the snacks photos (6,745: 4838 train, 955 val, 952 test), from SNACKML_DATA."
+            );
+        }
+        assert_eq!(
+            (thousands(6745), thousands(999), thousands(1_234_567)),
+            ("6,745".into(), "999".into(), "1,234,567".into())
+        );
+    }
 
     #[test]
     fn the_synthetic_message_says_how_to_get_the_photos() {

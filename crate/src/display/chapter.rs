@@ -2,7 +2,9 @@
 //!
 //! The book's numbers are those it prints; the Keras numbers were measured on this project's
 //! 2-core machines by the chapter's Keras code (`keras_ch6.py`: tf_keras, the chapter's
-//! generators, 32 × 32 inputs, batch 64, Adam 1e-3) on the real snacks photos.
+//! generators, 32 × 32 inputs, batch 64, Adam 1e-3) on the real snacks photos. The two filter
+//! rows are `snackml train` with Keras's nearest resize and with the notebooks' triangle filter,
+//! seeds 1–3 each, on the real photos (`bench/resize-filter.md`, 2026-12-06, 2-core AMD EPYC).
 
 use super::html::{escape, Html};
 
@@ -16,6 +18,7 @@ pub enum ChapterModel {
 }
 
 /// One row: untrained test loss and accuracy (when known), epochs, trained test accuracy.
+#[derive(Clone, Copy)]
 struct Row {
     who: &'static str,
     untrained: Option<(f32, f32)>,
@@ -24,8 +27,34 @@ struct Row {
 }
 
 impl ChapterModel {
+    /// The book's row, the Keras code's row, and snackml's with either resize filter.
+    fn reference(self) -> [Row; 4] {
+        let filters = |epochs, nearest, triangle| {
+            [
+                Row {
+                    who: "snackml, Keras's nearest resize, seeds 1–3 (median, range)",
+                    untrained: None,
+                    epochs,
+                    test_accuracy: nearest,
+                },
+                Row {
+                    who: "snackml, the notebooks' triangle filter, seeds 1–3 (median, range)",
+                    untrained: None,
+                    epochs,
+                    test_accuracy: triangle,
+                },
+            ]
+        };
+        let [book, keras] = self.chapter();
+        let [nearest, triangle] = match self {
+            ChapterModel::LogisticRegression => filters(5, "0.124 (0.120–0.125)", "0.125 (0.119–0.130)"),
+            ChapterModel::FirstNeuralNetwork => filters(3, "0.140 (0.129–0.149)", "0.143 (0.136–0.150)"),
+        };
+        [book, keras, nearest, triangle]
+    }
+
     /// The book's row and the Keras code's row.
-    fn reference(self) -> [Row; 2] {
+    fn chapter(self) -> [Row; 2] {
         match self {
             ChapterModel::LogisticRegression => [
                 Row { who: "the book", untrained: Some((3.31, 0.060)), epochs: 5, test_accuracy: "0.12" },
@@ -49,22 +78,19 @@ impl ChapterModel {
     }
 }
 
-/// A table of the book's figures, the chapter's Keras code's and this run's (`untrained`: test
-/// loss and accuracy before training; `test_accuracy` after `epochs` epochs). `on_real_photos`
-/// false adds a note that the stand-in's numbers are not the chapter's.
+/// A table of the book's figures, the chapter's Keras code's, snackml's with either resize
+/// filter, and this run's (`untrained`: test loss and accuracy before training; `test_accuracy`
+/// after `epochs` epochs). When the notebooks do not read the snacks photos
+/// ([`locate_snacks`](crate::data::datasets::locate_snacks)), a note says this run's numbers are
+/// not the chapter's.
 ///
 /// ```
 /// use snackml::display::{chapter_table, ChapterModel};
-/// let t = chapter_table(ChapterModel::LogisticRegression, (3.36, 0.052), 5, 0.121, true);
+/// let t = chapter_table(ChapterModel::LogisticRegression, (3.36, 0.052), 5, 0.121);
 /// assert!(t.as_str().contains("0.124") && t.as_str().contains("0.121"));
 /// ```
-pub fn chapter_table(
-    model: ChapterModel,
-    untrained: (f32, f32),
-    epochs: usize,
-    test_accuracy: f32,
-    on_real_photos: bool,
-) -> Html {
+pub fn chapter_table(model: ChapterModel, untrained: (f32, f32), epochs: usize, test_accuracy: f32) -> Html {
+    let on_real_photos = crate::data::datasets::locate_snacks().is_ok_and(|l| l.is_real_snacks());
     let fmt_untrained = |u: Option<(f32, f32)>| u.map_or("–".to_string(), |(l, a)| format!("{l:.2} / {a:.3}"));
     let mut rows: Vec<String> = model
         .reference()
@@ -85,7 +111,7 @@ pub fn chapter_table(
     let note = if on_real_photos {
         ""
     } else {
-        "<p><i>This run used the synthetic stand-in, not the snacks photos: its numbers are not the chapter's.</i></p>"
+        "<p><i>This run did not use the snacks photos: its numbers are not the chapter's.</i></p>"
     };
     Html::new(format!(
         "<table cellpadding=\"4\"><tr><th></th><th>untrained test loss / accuracy</th><th>epochs</th>\

@@ -11,8 +11,6 @@ use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use plotters::chart::SeriesLabelPosition;
-
 /// The default size of one chart, in pixels.
 pub const CHART_SIZE: (u32, u32) = (420, 300);
 /// The font family of all chart text.
@@ -45,6 +43,28 @@ pub(crate) fn padded(lo: f32, hi: f32) -> (f32, f32) {
     } else {
         (lo - 0.5, hi + 0.5)
     }
+}
+
+/// A round step (1, 2, 2.5 or 5 × a power of ten) that cuts `span` into 4 to 10 parts.
+fn tick_step(span: f32) -> f32 {
+    let magnitude = 10f32.powf(span.log10().floor());
+    [5.0, 2.5, 2.0, 1.0, 0.5, 0.25, 0.2, 0.1]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|step| span / step >= 4.0)
+        .unwrap_or(magnitude / 10.0)
+}
+
+/// `lo..hi` widened to whole steps of [`tick_step`] (and a hair more, so that rounding keeps
+/// the end ticks inside): the axis then has at least 4 labelled ticks, and one at or beyond
+/// each end of the data.
+pub(crate) fn tick_bounds(lo: f32, hi: f32) -> (f32, f32) {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
+        return padded(lo, hi);
+    }
+    let step = tick_step(hi - lo);
+    let (a, b) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    (a - step * 0.02, b + step * 0.02)
 }
 
 /// Draws into an SVG string of `size` with `draw`, on a white background.
@@ -124,8 +144,16 @@ pub struct LineChart {
     series: Vec<Series>,
     size: (u32, u32),
     y_range: Option<(f32, f32)>,
-    /// Where the legend goes; `None`: the corner where it covers the least data.
-    legend: Option<SeriesLabelPosition>,
+}
+
+/// The height of a row of the legend strip under a chart, in pixels.
+const LEGEND_ROW: u32 = 20;
+/// Where the legend strip's entries start, in pixels from the left (under the plotting area).
+const LEGEND_LEFT: i32 = 60;
+
+/// The width an entry of the legend strip takes: its line, a gap, its name and a gap.
+fn legend_entry_width(name: &str) -> f32 {
+    26.0 + name.chars().count() as f32 * 7.5 + 18.0
 }
 
 impl LineChart {
@@ -138,7 +166,6 @@ impl LineChart {
             series: Vec::new(),
             size: CHART_SIZE,
             y_range: None,
-            legend: None,
         }
     }
 
@@ -184,46 +211,29 @@ impl LineChart {
         self
     }
 
-    /// Where the legend goes (by default, the corner where it covers the least data).
-    pub fn legend_at(mut self, position: SeriesLabelPosition) -> Self {
-        self.legend = Some(position);
-        self
+    /// The series with a name, packed into rows of the legend strip under the chart: each
+    /// entry is a 20-pixel line, a gap and its name (about 7.5 pixels a character), and a row
+    /// holds what fits in the chart's width.
+    fn legend_rows(&self) -> Vec<Vec<&Series>> {
+        let mut rows: Vec<Vec<&Series>> = Vec::new();
+        let mut used = f32::INFINITY;
+        let width = self.size.0 as f32 - LEGEND_LEFT as f32;
+        for series in self.series.iter().filter(|s| !s.name.is_empty()) {
+            let w = legend_entry_width(&series.name);
+            if used + w > width {
+                rows.push(Vec::new());
+                used = 0.0;
+            }
+            rows.last_mut().expect("pushed above").push(series);
+            used += w;
+        }
+        rows
     }
 
-    /// The legend's corner: the one given, else the corner whose legend box (as wide as the
-    /// longest name, a row per series) holds the fewest points of the lines, counting 16 points
-    /// along each segment; upper right, upper left, lower right, lower left on a tie.
-    fn legend_position(&self) -> SeriesLabelPosition {
-        if let Some(position) = &self.legend {
-            return position.clone();
-        }
-        let ((x0, x1), (y0, y1)) = self.ranges();
-        let (width, height) =
-            (self.size.0.saturating_sub(90).max(1) as f32, self.size.1.saturating_sub(80).max(1) as f32);
-        let longest = self.series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0) as f32;
-        let (w, h) =
-            (((longest * 8.0 + 50.0) / width).min(1.0), ((self.series.len() as f32 * 19.0 + 14.0) / height).min(1.0));
-        let mut samples = Vec::new();
-        for run in self.series.iter().flat_map(Series::runs) {
-            samples.extend(run.first().copied());
-            for pair in run.windows(2) {
-                let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
-                samples.extend((1..=16).map(|i| i as f32 / 16.0).map(|t| (ax + t * (bx - ax), ay + t * (by - ay))));
-            }
-        }
-        let unit = |v: f32, lo: f32, hi: f32| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-        let points: Vec<(f32, f32)> = samples.iter().map(|&(x, y)| (unit(x, x0, x1), unit(y, y0, y1))).collect();
-        let corners = [
-            (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
-            (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
-            (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
-            (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
-        ];
-        let covered = |&(_, left, bottom): &(SeriesLabelPosition, f32, f32)| {
-            points.iter().filter(|&&(x, y)| x >= left && x <= left + w && y >= bottom && y <= bottom + h).count()
-        };
-        let best = corners.iter().min_by_key(|c| covered(c)).expect("four corners");
-        best.0.clone()
+    /// The SVG's height: the chart's, plus the legend strip.
+    fn total_height(&self) -> u32 {
+        let rows = self.legend_rows().len() as u32;
+        self.size.1 + if rows > 0 { rows * LEGEND_ROW + 6 } else { 0 }
     }
 
     /// The x and y ranges to draw: the finite data, padded; `0..1` when there is none.
@@ -236,7 +246,8 @@ impl LineChart {
         let (x0, x1) = if x1 > x0 { (x0, x1) } else { padded(x0, x1) };
         let y = self.y_range.unwrap_or_else(|| {
             let (y0, y1) = finite_range(points.iter().map(|(_, y)| y));
-            padded(y0, y1)
+            let (y0, y1) = if y1 > y0 { (y0, y1) } else { padded(y0, y1) };
+            tick_bounds(y0, y1)
         });
         ((x0, x1), y)
     }
@@ -246,9 +257,35 @@ impl LineChart {
         self.series.iter().flat_map(|s| &s.xs).all(|x| x.fract() == 0.0)
     }
 
-    /// The chart as an SVG document.
+    /// The chart as an SVG document: the chart, and under it the legend (so that it never
+    /// covers a line or a point).
     pub fn to_svg(&self) -> Result<String> {
-        render_svg(self.size, |root| self.draw(root))
+        render_svg((self.size.0, self.total_height()), |root| {
+            let (chart, legend) = root.split_vertically(self.size.1);
+            self.draw(&chart)?;
+            self.draw_legend(&legend)
+        })
+    }
+
+    /// The legend strip: a row of entries (line, dot when the series has them, name) per
+    /// [`LineChart::legend_rows`].
+    fn draw_legend(&self, area: &DrawingArea<SVGBackend, Shift>) -> Result<()> {
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
+        let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        for (r, row) in self.legend_rows().iter().enumerate() {
+            let y = (r as u32 * LEGEND_ROW + LEGEND_ROW / 2) as i32;
+            let mut x = LEGEND_LEFT;
+            for series in row {
+                let line = PathElement::new(vec![(x, y), (x + 20, y)], series.color.stroke_width(series.width.max(2)));
+                area.draw(&line).map_err(plot_error)?;
+                if series.markers {
+                    area.draw(&Circle::new((x + 10, y), 3, series.color.filled())).map_err(plot_error)?;
+                }
+                area.draw_text(&series.name, &style, (x + 26, y)).map_err(plot_error)?;
+                x += legend_entry_width(&series.name) as i32;
+            }
+        }
+        Ok(())
     }
 
     /// The chart as inline SVG in [`Html`] (an error message if it cannot be drawn).
@@ -258,7 +295,13 @@ impl LineChart {
 
     /// Draws axes, lines and legend on `root`.
     fn draw(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<()> {
-        let ((x0, x1), (y0, y1)) = self.ranges();
+        let ((mut x0, mut x1), (y0, y1)) = self.ranges();
+        let integer_x = self.integer_x();
+        if integer_x && x1 - x0.ceil() < 3.0 {
+            // Fewer than 4 epochs: widen to 4 whole numbers, so the axis has 4 labelled ticks.
+            x0 = x0.ceil();
+            x1 = x0 + 3.0;
+        }
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 20))
             .margin(10)
@@ -267,7 +310,6 @@ impl LineChart {
             .y_label_area_size(55)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(plot_error)?;
-        let integer_x = self.integer_x();
         let x_span = (x1 - x0).round() as usize;
         let x_format = |x: &f32| {
             if integer_x {
@@ -284,7 +326,7 @@ impl LineChart {
             .bold_line_style(BLACK.mix(0.1))
             .light_line_style(TRANSPARENT)
             .x_label_formatter(&x_format)
-            .y_labels(6);
+            .y_labels(10);
         if integer_x {
             mesh.x_labels((x_span + 1).clamp(2, 10));
         }
@@ -295,16 +337,6 @@ impl LineChart {
         }
         if !has_points {
             draw_note(&chart.plotting_area().strip_coord_spec(), "no finite values to plot")?;
-        }
-        if self.series.iter().any(|s| !s.name.is_empty()) {
-            chart
-                .configure_series_labels()
-                .position(self.legend_position())
-                .label_font((FONT, 14))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(plot_error)?;
         }
         Ok(())
     }
@@ -322,13 +354,8 @@ impl LineChart {
         let runs = series.runs();
         let color = series.color;
         let line_style = color.stroke_width(series.width);
-        for (i, run) in runs.iter().enumerate() {
-            let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), line_style)).map_err(plot_error)?;
-            if i == 0 && !series.name.is_empty() {
-                drawn
-                    .label(&series.name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            }
+        for run in &runs {
+            chart.draw_series(LineSeries::new(run.iter().copied(), line_style)).map_err(plot_error)?;
             if series.markers {
                 chart.draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(plot_error)?;
             }
@@ -371,18 +398,57 @@ mod tests {
         assert!(!html.is_error() && html.as_str().contains("no finite values"));
     }
 
+    /// The numeric labels of the y axis (right-anchored text) and of the x axis (centred text
+    /// below the plotting area) in a chart's SVG.
+    fn tick_labels(svg: &str) -> (Vec<f32>, Vec<f32>) {
+        let (mut ys, mut xs) = (Vec::new(), Vec::new());
+        for text in svg.split("<text").skip(1) {
+            let (attrs, rest) = text.split_once('>').unwrap_or((text, ""));
+            let Ok(v) = rest.split('<').next().unwrap_or("").trim().parse::<f32>() else { continue };
+            if attrs.contains("text-anchor=\"end\"") {
+                ys.push(v);
+            } else if attrs.contains("text-anchor=\"middle\"") {
+                xs.push(v);
+            }
+        }
+        (ys, xs)
+    }
+
     #[test]
-    fn the_legend_goes_where_it_covers_no_data() {
+    fn every_axis_has_at_least_4_labelled_ticks_covering_the_data() {
+        let cases: [(&[f32], &[f32]); 4] = [
+            (&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.52, 2.66, 2.79, 3.04, 3.12]),
+            (&[1.0, 2.0, 3.0], &[0.151, 0.84, 0.5]),
+            (&[1.0], &[3.2]),
+            (&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0], &[2.0; 15]),
+        ];
+        for (xs, ys) in cases {
+            let svg = LineChart::new("t").series("a", xs, ys).to_svg().unwrap();
+            let (y_ticks, x_ticks) = tick_labels(&svg);
+            assert!(y_ticks.len() >= 4 && x_ticks.len() >= 4, "{ys:?}: y {y_ticks:?}, x {x_ticks:?}");
+            let (lo, hi) = finite_range(ys.iter());
+            let (tlo, thi) = finite_range(y_ticks.iter());
+            let step = (thi - tlo) / (y_ticks.len() - 1) as f32;
+            assert!(tlo <= lo + step && thi >= hi - step, "{ys:?}: ticks {y_ticks:?} do not span the data");
+        }
+    }
+
+    #[test]
+    fn the_legend_is_under_the_chart_never_over_a_line() {
         let xs: Vec<f32> = (1..=10).map(|e| e as f32).collect();
-        let falling: Vec<f32> = xs.iter().map(|x| 3.0 - 0.2 * x).collect();
-        let rising: Vec<f32> = xs.iter().map(|x| 0.1 + 0.05 * x).collect();
-        let flat_high: Vec<f32> = xs.iter().map(|_| 0.9).collect();
-        let pos = |c: LineChart| format!("{:?}", c.legend_position());
-        assert_eq!(pos(LineChart::new("loss").series("training", &xs, &falling)), "UpperRight");
-        assert_eq!(pos(LineChart::new("acc").series("training", &xs, &rising)), "UpperLeft");
-        let both = LineChart::new("acc").series("training", &xs, &rising).series("validation", &xs, &flat_high);
-        assert!(pos(both.clone()).starts_with("Lower"), "{}", pos(both.clone()));
-        assert_eq!(pos(both.legend_at(SeriesLabelPosition::UpperRight)), "UpperRight", "given, it stays");
+        let flat: Vec<f32> = xs.iter().map(|_| 0.9).collect();
+        let chart = LineChart::new("acc").series("training", &xs, &flat).series("validation", &xs, &flat);
+        let svg = chart.to_svg().unwrap();
+        assert!(svg.contains("height=\"326\""), "one legend row under the 300-pixel chart");
+        let legend_y: Vec<f32> = svg
+            .split("<text")
+            .filter(|t| t.contains(">\ntraining\n<") || t.contains(">\nvalidation\n<"))
+            .filter_map(|t| t.split("y=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect();
+        assert_eq!(legend_y.len(), 2, "{svg}");
+        assert!(legend_y.iter().all(|&y| y > 300.0), "{legend_y:?}");
+        let many = (0..12).fold(LineChart::new("many").size(300, 200), |c, i| c.series(&format!("lr {i}"), &xs, &flat));
+        assert!(many.legend_rows().len() >= 3 && many.to_svg().is_ok());
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn write_labels(svg: &mut String, l: &Layout, names: &[String]) {
 fn class_count(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Result<usize> {
     if y_true.len() != y_pred.len() {
         return Err(Error::Shape(format!(
-            "confusion_matrix: {} true labels but {} predictions",
+            "plot_confusion_matrix: {} true labels but {} predictions",
             y_true.len(),
             y_pred.len()
         )));
@@ -128,7 +128,7 @@ fn class_count(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Re
     let largest = y_true.iter().chain(y_pred).copied().max().map_or(0, |m| m + 1);
     let n = class_names.len().max(largest);
     if n == 0 || n > MAX_CLASSES {
-        return Err(Error::InvalidArgument(format!("confusion_matrix: {n} classes (need 1 to {MAX_CLASSES})")));
+        return Err(Error::InvalidArgument(format!("plot_confusion_matrix: {n} classes (need 1 to {MAX_CLASSES})")));
     }
     Ok(n)
 }
@@ -137,12 +137,12 @@ fn class_count(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Re
 /// accuracy. Labels beyond `class_names` get numbers as names.
 ///
 /// ```
-/// # use snackml::display::confusion_matrix;
+/// # use snackml::display::plot_confusion_matrix;
 /// let names = vec!["apple".to_string(), "banana".to_string()];
-/// let html = confusion_matrix(&[0, 0, 1, 1], &[0, 1, 1, 1], &names);
+/// let html = plot_confusion_matrix(&[0, 0, 1, 1], &[0, 1, 1, 1], &names);
 /// assert!(html.as_str().contains("accuracy 0.750"));
 /// ```
-pub fn confusion_matrix(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Html {
+pub fn plot_confusion_matrix(y_true: &[usize], y_pred: &[usize], class_names: &[String]) -> Html {
     let (n, counts) =
         match class_count(y_true, y_pred, class_names).and_then(|n| Ok((n, count_pairs(y_true, y_pred, n)?))) {
             Ok(found) => found,
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn counts_are_written_in_the_cells() {
         let names = vec!["a".to_string(), "b".to_string()];
-        let html = confusion_matrix(&[0, 0, 0, 1], &[0, 0, 1, 1], &names);
+        let html = plot_confusion_matrix(&[0, 0, 0, 1], &[0, 0, 1, 1], &names);
         assert_eq!(html.count("<svg"), 1);
         assert_eq!(html.count("<rect"), 5);
         assert!(html.as_str().contains(">2</text>") && html.as_str().contains("predicted"));
@@ -173,10 +173,10 @@ mod tests {
 
     #[test]
     fn odd_input_does_not_panic() {
-        assert!(confusion_matrix(&[0, 1], &[0], &[]).is_error());
-        assert!(confusion_matrix(&[], &[], &[]).is_error());
-        assert!(!confusion_matrix(&[], &[], &["a".into()]).is_error());
-        assert!(!confusion_matrix(&[3], &[0], &["<a>".into()]).is_error());
-        assert!(confusion_matrix(&[1000], &[0], &[]).is_error());
+        assert!(plot_confusion_matrix(&[0, 1], &[0], &[]).is_error());
+        assert!(plot_confusion_matrix(&[], &[], &[]).is_error());
+        assert!(!plot_confusion_matrix(&[], &[], &["a".into()]).is_error());
+        assert!(!plot_confusion_matrix(&[3], &[0], &["<a>".into()]).is_error());
+        assert!(plot_confusion_matrix(&[1000], &[0], &[]).is_error());
     }
 }

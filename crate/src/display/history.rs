@@ -2,7 +2,7 @@
 //! `History::evcxr_display`, so a cell ending in `history` shows the curves and the last epoch.
 
 use super::chart::{LineChart, Series, PALETTE};
-use super::html::{escape, Html};
+use super::html::Html;
 use crate::model::History;
 
 /// Epoch numbers as `f32` x values (1, 2, ... when `epoch` is shorter than the values).
@@ -10,18 +10,36 @@ fn epoch_xs(history: &History, len: usize) -> Vec<f32> {
     (0..len).map(|i| history.epoch.get(i).map_or(i + 1, |&e| e) as f32).collect()
 }
 
-/// One chart of a training and a validation curve (the validation one only when recorded).
-fn train_val_chart(history: &History, title: &str, y_label: &str, train: &[f32], val: &[f32]) -> LineChart {
-    let mut chart =
-        LineChart::new(title).labels("epoch", y_label).series("training", &epoch_xs(history, train.len()), train);
+/// One chart of metric `name`: its training and validation curves (each when recorded), and a
+/// grey line at what a guess scores when the history knows it ([`History::chance`]).
+fn train_val_chart(history: &History, title: &str, name: &str) -> LineChart {
+    let (train, val) = (history.column(name), history.column(&format!("val_{name}")));
+    let mut chart = LineChart::new(title).labels("epoch", name);
+    if !train.is_empty() {
+        chart = chart.series("training", &epoch_xs(history, train.len()), train);
+    }
     if !val.is_empty() {
         chart = chart.series("validation", &epoch_xs(history, val.len()), val);
+    }
+    if let (Some(chance), Some(&first), Some(&last)) =
+        (history.chance(name), history.epoch.first(), history.epoch.last())
+    {
+        chart = chart.styled_series(Series {
+            name: format!("chance ({chance:.2})"),
+            xs: vec![first as f32, last as f32],
+            ys: vec![chance, chance],
+            color: plotters::style::RGBColor(150, 150, 150),
+            markers: false,
+            width: 1,
+        });
     }
     chart
 }
 
 /// Loss and accuracy per epoch, training (blue) and validation (orange), in two charts side by
-/// side. Epochs with NaN values are gaps; an empty history gives a message.
+/// side, and top-k accuracy in a third when it was logged; accuracy charts have a grey line at
+/// what a guess scores, when `fit` recorded it. Epochs with NaN values are gaps; an empty
+/// history gives a message.
 ///
 /// ```
 /// # use snackml::{display::plot_history, model::History};
@@ -29,15 +47,19 @@ fn train_val_chart(history: &History, title: &str, y_label: &str, train: &[f32],
 /// assert_eq!(plot_history(&h).count("<svg"), 2);
 /// ```
 pub fn plot_history(history: &History) -> Html {
-    let h = |name| history.column(name);
-    if h("loss").is_empty() && h("accuracy").is_empty() {
+    let h = |name: &str| history.column(name).len();
+    if h("loss") == 0 && h("accuracy") == 0 {
         return Html::text("(the history is empty: nothing to plot)");
     }
-    let loss = train_val_chart(history, "Loss", "loss", h("loss"), h("val_loss"));
-    let mut charts = vec![loss.to_html()];
-    if !h("accuracy").is_empty() || !h("val_accuracy").is_empty() {
-        let accuracy = train_val_chart(history, "Accuracy", "accuracy", h("accuracy"), h("val_accuracy"));
-        charts.push(accuracy.to_html());
+    let mut charts = vec![train_val_chart(history, "Loss", "loss").to_html()];
+    for (name, title) in [("accuracy", "Accuracy"), ("top_k_categorical_accuracy", "Top-k accuracy")] {
+        if h(name) + h(&format!("val_{name}")) > 0 {
+            let title = match history.chance(name).zip(history.chance("accuracy")) {
+                Some((k, one)) if name != "accuracy" && one > 0.0 => format!("Top-{:.0} accuracy", k / one),
+                _ => title.to_string(),
+            };
+            charts.push(train_val_chart(history, &title, name).to_html());
+        }
     }
     Html::row(charts)
 }
@@ -125,19 +147,15 @@ pub fn last_epoch_table(history: &History) -> Html {
 }
 
 impl History {
-    /// Shows the loss and accuracy curves and the last epoch's numbers as a notebook cell's result
-    /// (evcxr), with the overfitting warning when validation accuracy has stalled for 3 epochs.
+    /// Shows the loss and accuracy curves, the last epoch's numbers and the [`History::verdict`]
+    /// as a notebook cell's result (evcxr).
     pub fn evcxr_display(&self) {
         self.to_html().evcxr_display();
     }
 
     /// What [`History::evcxr_display`] shows, as [`Html`].
     pub fn to_html(&self) -> Html {
-        let mut html = plot_history(self) + last_epoch_table(self);
-        if let Some(warning) = self.overfitting_warning(3) {
-            html += Html::new(format!("<p style=\"color:#b35900\">⚠ {}</p>", escape(&warning)));
-        }
-        html
+        plot_history(self) + last_epoch_table(self) + self.verdict()
     }
 }
 
@@ -175,6 +193,19 @@ mod tests {
         assert_eq!(plot_history(&all_nan).count("<svg"), 2);
         assert!(!history().to_html().is_error());
         assert_eq!(plot_batch_loss(&history()).count("<svg"), 1);
+    }
+
+    #[test]
+    fn top_k_gets_its_own_chart_and_accuracies_a_chance_line() {
+        let mut h = history();
+        h.history.push(("top_k_categorical_accuracy".into(), vec![0.4, 0.5, 0.6]));
+        h.chance = vec![("accuracy".into(), 0.05), ("top_k_categorical_accuracy".into(), 0.25)];
+        let html = plot_history(&h);
+        assert_eq!(html.count("<svg"), 3);
+        for text in ["Top-5 accuracy", "chance (0.05)", "chance (0.25)"] {
+            assert!(html.as_str().contains(text), "missing {text}");
+        }
+        assert!(h.to_html().as_str().contains("Verdict:"));
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //!
 //! Both read the photos from the flow the predictions were made on, by sample index: make the
 //! predictions with `predict_sequence` on a flow with `shuffle(false)`, so that row `i` is
-//! sample `i` (`flow.classes()[i]` its true class).
+//! sample `i` (`flow.classes()[i]` its true class). Both end with the photos' credit.
 
 use super::html::{escape, Html};
 use super::images::{class_name, grid_of};
+use super::photos::credit;
 use super::pixels::{to_rgb_image, PixelRange};
 use crate::data::generator::DirectoryIterator;
 use crate::metrics::{ConfusedPair, Mistake};
@@ -19,8 +20,8 @@ fn photo(flow: &DirectoryIterator, index: usize) -> Result<RgbImage> {
 }
 
 /// The photos of `mistakes` (from [`most_confident_mistakes`](crate::metrics::most_confident_mistakes))
-/// in a grid of up to 6 columns, each captioned `true → predicted`, the predicted probability
-/// and the sample's file name.
+/// in a grid of up to 6 columns, each captioned `true → predicted` with the probability given to
+/// the predicted class and to the true one.
 pub fn confident_mistakes(flow: &DirectoryIterator, mistakes: &[Mistake]) -> Html {
     if mistakes.is_empty() {
         return Html::text("No mistakes.");
@@ -33,16 +34,15 @@ pub fn confident_mistakes(flow: &DirectoryIterator, mistakes: &[Mistake]) -> Htm
             Ok(img) => images.push(img),
             Err(e) => return Html::error(&e.to_string()),
         }
-        let file = flow.filenames().get(m.index).map_or("", String::as_str);
         captions.push(format!(
-            "{} → {} ({:.2}; true {:.2}) {file}",
+            "{} → {} ({:.2}; true {:.2})",
             class_name(&names, m.true_class),
             class_name(&names, m.predicted),
             m.probability,
             m.true_probability
         ));
     }
-    grid_of(&images, &captions, 6)
+    grid_of(&images, &captions, 6) + credit(flow)
 }
 
 /// For each pair (from [`most_confused_pairs`](crate::metrics::most_confused_pairs)), a heading
@@ -82,5 +82,5 @@ pub fn confused_pairs(flow: &DirectoryIterator, y_pred: &[usize], pairs: &[Confu
         let title = format!("{a} taken for {b}: {}, {b} taken for {a}: {}", pair.a_as_b, pair.b_as_a);
         blocks.push(Html::new(format!("<h4>{}</h4>", escape(&title))) + grid_of(&images, &captions, per_pair.max(1)));
     }
-    Html::column(blocks)
+    Html::column(blocks) + credit(flow)
 }

@@ -14,11 +14,14 @@
 //! - charts: [`LineChart`], [`line_plot`]; [`BarChart`], [`bar_chart`], [`compare_bar_charts`];
 //! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
-//! - [`confusion_matrix`] and [`weight_images`];
+//! - [`plot_confusion_matrix`] and [`weight_images`];
 //! - [`chapter_table`]: the book's and the Keras code's figures beside this run's.
 //! - augmentation: [`augmentation_preview`] (a photo and its random variants);
 //! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos;
-//! - a learning-rate sweep: [`plot_sweep`], and `LearningRateSweep::evcxr_display`.
+//! - photos from a flow, by class and credited: [`show_batch`], [`scramble_preview`], [`credit`];
+//! - a learning-rate sweep: [`plot_sweep`], and `LearningRateSweep::evcxr_display`;
+//! - verdicts, what a run's numbers say in a sentence: `History::verdict`,
+//!   `LearningRateSweep::verdict`, [`compare_accuracy`], [`gap_table`].
 //!
 //! Charts are drawn with `plotters`' SVG backend without its `ttf` feature: text is written as
 //! SVG `<text>` for the browser to draw, so no font files or system font libraries are needed.
@@ -35,21 +38,25 @@ mod history;
 mod html;
 mod images;
 mod mistakes;
+mod photos;
 mod pixels;
 mod report;
 mod sweep;
 mod training;
+mod verdict;
 mod weights;
 
 pub use augment::augmentation_preview;
 pub use bars::{bar_chart, compare_bar_charts, BarChart};
 pub use chapter::{chapter_table, ChapterModel};
-pub use chart::{line_plot, LineChart, Series, SeriesLabelPosition, CHART_SIZE, FONT, PALETTE};
-pub use confusion::confusion_matrix;
+pub use chart::{line_plot, LineChart, Series, CHART_SIZE, FONT, PALETTE};
+pub use confusion::plot_confusion_matrix;
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};
 pub use html::{escape, Html};
 pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};
 pub use mistakes::{confident_mistakes, confused_pairs};
+pub use photos::{credit, scramble_preview, show_batch};
 pub use pixels::{img_tag, png_bytes, to_rgb_image, Picture, Pictures, PixelRange, MIN_DISPLAY_SIZE};
 pub use sweep::plot_sweep;
+pub use verdict::{compare_accuracy, gap_table, Verdict};
 pub use weights::weight_images;

@@ -1,7 +1,7 @@
 //! A learning-rate sweep at a glance: validation loss and accuracy per epoch, one line per rate,
 //! and a table of each rate's best epoch.
 
-use super::chart::{LineChart, Series, SeriesLabelPosition, PALETTE};
+use super::chart::{LineChart, Series, PALETTE};
 use super::html::{escape, Html};
 use crate::model::{LearningRateSweep, SweepRun};
 
@@ -34,11 +34,11 @@ fn chart(
     chart
 }
 
-/// The sweep's validation loss and accuracy per epoch (training ones when there was no
-/// validation data), one line per learning rate, and a table of each rate's best epoch (lowest
+/// The sweep's training loss beside its validation loss and accuracy per epoch (only the
+/// training ones when there was no validation data), one line per learning rate, a table of each rate's best epoch (lowest
 /// loss), its loss and accuracy, and whether it diverged. Losses above 3 × the lowest are left
 /// off the loss chart (the table still has them), so that a diverging rate does not flatten the
-/// others.
+/// others. Under them, the sweep's [`LearningRateSweep::verdict`].
 pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
     if sweep.runs.is_empty() {
         return Html::text("(the sweep has no runs)");
@@ -57,8 +57,9 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
     let loss = chart(sweep, &format!("{prefix} loss"), &format!("{what}loss"), cap, |r| losses(r, validated));
     let accuracy = chart(sweep, &format!("{prefix} accuracy"), &format!("{what}accuracy"), f32::INFINITY, |r| {
         r.history.column(if validated { "val_accuracy" } else { "accuracy" })
-    })
-    .legend_at(SeriesLabelPosition::LowerRight);
+    });
+    // Beside the validation loss, the training loss: falling while validation rises is overfitting.
+    let training = validated.then(|| chart(sweep, "Training loss", "loss", cap, |r| r.history.column("loss")));
     let best = sweep.best().map(|r| r.learning_rate);
     let rows: String = sweep
         .runs
@@ -88,7 +89,8 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
         sweep.seconds,
         if clipped { format!("; losses above {cap:.2} (3 × the lowest) are off the chart") } else { String::new() }
     ));
-    Html::row(vec![loss.to_html(), accuracy.to_html()]) + table
+    let charts = training.into_iter().chain([loss, accuracy]).map(|c| c.size(360, 280).to_html()).collect();
+    Html::row(charts) + table + sweep.verdict()
 }
 
 impl LearningRateSweep {
@@ -128,8 +130,9 @@ mod tests {
             seconds: 0.5,
         };
         let html = plot_sweep(&sweep);
-        assert_eq!(html.count("<svg"), 2);
+        assert_eq!(html.count("<svg"), 3);
         let s = html.as_str();
+        assert!(s.contains("Training loss") && s.contains("Verdict:"));
         for text in [
             "Validation loss",
             "lr 1.0e-3",

@@ -10,7 +10,42 @@ use ndarray::{Array3, ArrayView2};
 /// Columns of the weight grid (20 classes make two rows).
 const COLUMNS: usize = 10;
 
-/// The weights of each class (a column of `kernel`) as an RGB image of `image_shape`.
+/// `x` (`(H, W, C)`) smoothed with the 3 × 3 binomial kernel `[1 2 1]ᵀ[1 2 1] / 16`, each
+/// channel alone (edges use the pixels they have, renormalised).
+fn smooth(x: &Array3<f32>) -> Array3<f32> {
+    let (h, w, c) = x.dim();
+    let weight = |d: isize| if d == 0 { 2.0 } else { 1.0 };
+    Array3::from_shape_fn((h, w, c), |(i, j, k)| {
+        let (mut sum, mut total) = (0.0, 0.0);
+        for di in -1isize..=1 {
+            for dj in -1isize..=1 {
+                let (y, x2) = (i as isize + di, j as isize + dj);
+                if y >= 0 && x2 >= 0 && (y as usize) < h && (x2 as usize) < w {
+                    let wgt = weight(di) * weight(dj);
+                    sum += wgt * x[[y as usize, x2 as usize, k]];
+                    total += wgt;
+                }
+            }
+        }
+        sum / total
+    })
+}
+
+/// `x` clipped to its 2nd..98th percentile, so that a few extreme weights do not leave the
+/// rest of the picture grey once stretched.
+fn clip_percentiles(x: Array3<f32>) -> Array3<f32> {
+    let mut sorted: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.len() < 2 {
+        return x;
+    }
+    sorted.sort_by(f32::total_cmp);
+    let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+    let (lo, hi) = (at(0.02), at(0.98));
+    x.mapv(|v| v.clamp(lo, hi))
+}
+
+/// The weights of each class (a column of `kernel`) as an RGB image of `image_shape`,
+/// smoothed and clipped (see [`weight_images`]).
 fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Result<Vec<RgbImage>> {
     if kernel.nrows() != h * w * c {
         return Err(Error::Shape(format!(
@@ -24,7 +59,7 @@ fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Re
         .into_iter()
         .map(|column| {
             let pixels = Array3::from_shape_vec((h, w, c), column.to_vec()).map_err(|e| Error::Shape(e.to_string()))?;
-            to_rgb_image(pixels.view(), PixelRange::Stretch)
+            to_rgb_image(clip_percentiles(smooth(&pixels)).view(), PixelRange::Stretch)
         })
         .collect()
 }
@@ -33,8 +68,10 @@ fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Re
 ///
 /// `kernel` is a Dense layer's kernel, `(features, classes)`, after a `Flatten` of images of
 /// `image_shape` `(height, width, channels)`: feature `(row · width + col) · channels + channel`
-/// is that pixel's channel (NHWC order). Each class's weights are stretched from their own
-/// minimum (black) to maximum (white), so bright means "this pixel's colour votes for the class".
+/// is that pixel's channel (NHWC order). Raw weights of 3,072 pixels look like noise: each class's
+/// weights are smoothed (every pixel averaged with its 8 neighbours, `[1 2 1]ᵀ[1 2 1] / 16`),
+/// clipped to their 2nd–98th percentile, then stretched from black (lowest) to white (highest),
+/// so that the colours a class votes for, and where, can be seen.
 ///
 /// ```
 /// # use snackml::display::weight_images;
@@ -64,8 +101,20 @@ mod tests {
         let (row, col, channel, width) = (1, 0, 2, 2);
         kernel[[(row * width + col) * 3 + channel, 0]] = 1.0;
         let images = class_images(kernel.view(), (2, 2, 3)).unwrap();
-        assert_eq!(images[0].get_pixel(0, 1).0, [0, 0, 255]);
-        assert_eq!(images[0].get_pixel(1, 1).0, [0, 0, 0]);
+        // Smoothing spreads the weight to its neighbours, the most on itself; other channels stay 0.
+        let (own, beside) = (images[0].get_pixel(0, 1).0, images[0].get_pixel(1, 0).0);
+        assert_eq!(own, [0, 0, 255]);
+        assert!(beside[2] > 0 && beside[2] < 255 && beside[0] == 0, "{beside:?}");
+    }
+
+    #[test]
+    fn smoothing_keeps_a_constant_and_averages_a_spike() {
+        let flat = Array3::<f32>::from_elem((3, 3, 1), 2.0);
+        assert!(smooth(&flat).iter().all(|&v| (v - 2.0).abs() < 1e-6));
+        let mut spike = Array3::<f32>::zeros((3, 3, 1));
+        spike[[1, 1, 0]] = 16.0;
+        let s = smooth(&spike);
+        assert_eq!((s[[1, 1, 0]], s[[0, 1, 0]], s[[0, 0, 0]]), (4.0, 2.0 * 16.0 / 12.0, 16.0 / 9.0));
     }
 
     #[test]

@@ -26,11 +26,15 @@
 //! For studying a trained model's mistakes: the [`confusion_matrix`] and its
 //! [`most_confused_pairs`], scikit-learn's [`classification_report`] (precision, recall, F1 per
 //! class) and the [`most_confident_mistakes`].
+//!
+//! How much an accuracy moves by chance: [`accuracy_margin`] and [`difference_margin`] (95%,
+//! binomial), for saying whether two runs differ.
 
 mod accuracy;
 mod confusion;
 mod container;
 mod mistakes;
+mod noise;
 mod precision;
 mod recall;
 mod report;
@@ -40,6 +44,7 @@ pub use accuracy::{BinaryAccuracy, CategoricalAccuracy};
 pub use confusion::{confusion_matrix, most_confused_pairs, ConfusedPair};
 pub use container::MetricsContainer;
 pub use mistakes::{most_confident_mistakes, Mistake};
+pub use noise::{accuracy_margin, difference_margin};
 pub use precision::Precision;
 pub use recall::Recall;
 pub use report::{classification_report, ClassScores, ClassificationReport};
@@ -78,6 +83,18 @@ impl Metric {
     /// Top-`k` accuracy.
     pub fn top_k(k: usize) -> Self {
         Metric::TopKCategoricalAccuracy { k }
+    }
+
+    /// What a model that guesses scores, for a softmax over `classes` classes: accuracy 1 /
+    /// classes, top-k accuracy k / classes; `None` for the binary metrics (it depends on how
+    /// often each output is positive) and for no classes.
+    pub fn chance(&self, loss: Loss, classes: usize) -> Option<f32> {
+        let guessed = match (self, loss) {
+            (_, Loss::BinaryCrossentropy) | (Metric::Precision | Metric::Recall, _) => return None,
+            (Metric::Accuracy, _) => 1,
+            (Metric::TopKCategoricalAccuracy { k }, _) => (*k).min(classes),
+        };
+        (classes > 0).then(|| guessed as f32 / classes as f32)
     }
 
     /// A fresh running state of this metric for a model compiled with `loss`, or an error for

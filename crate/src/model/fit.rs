@@ -177,7 +177,10 @@ impl Sequential {
         }
         callbacks.train_end(&logs, self)?;
         drop(callbacks);
-        Ok(recorder.history)
+        let mut history = recorder.history;
+        history.validation_samples = validation.map_or(0, |v| v.samples());
+        history.chance = self.chance_levels();
+        Ok(history)
     }
 
     /// One optimizer step on one batch (Keras's `train_on_batch`). Returns the batch's loss and

@@ -201,6 +201,19 @@ impl Sequential {
         self.layers.last()?.output_shape()
     }
 
+    /// Each compiled metric's name in the logs and what a guess scores on it
+    /// ([`Metric::chance`]), for the chance lines of the training curves.
+    pub(crate) fn chance_levels(&self) -> Vec<(String, f32)> {
+        let (Some(compiled), Some(&classes)) = (&self.compiled, self.output_shape().and_then(|s| s.last())) else {
+            return Vec::new();
+        };
+        compiled
+            .metrics
+            .iter()
+            .filter_map(|m| Some((m.state(compiled.loss).ok()?.name().to_string(), m.chance(compiled.loss, classes)?)))
+            .collect()
+    }
+
     /// The total number of weights, trainable or not (Keras's `count_params`).
     pub fn count_params(&self) -> usize {
         self.layers.iter().map(|l| l.count_params()).sum()

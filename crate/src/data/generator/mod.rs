@@ -272,6 +272,11 @@ impl FlowOptions {
 }
 
 /// The batches of a folder of class folders (Keras's `DirectoryIterator`); a [`Sequence`] for `fit`.
+///
+/// A clone is a second flow over the same images, at the same point (decoded pixels included,
+/// without reading the folder again): `fit_in_background(train.clone(), …)` trains on one while
+/// the notebook keeps the other.
+#[derive(Clone)]
 pub struct DirectoryIterator {
     directory: PathBuf,
     class_indices: BTreeMap<String, usize>,

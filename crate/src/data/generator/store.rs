@@ -27,6 +27,17 @@ pub(super) enum Store {
     Streaming { dropped: Vec<bool>, prefetch: Option<Prefetch> },
 }
 
+impl Clone for Store {
+    /// The same pixels (a copy of the cache), or the same streaming state without the batch
+    /// being prefetched (the copy decodes its own).
+    fn clone(&self) -> Self {
+        match self {
+            Store::Cached(pixels) => Store::Cached(pixels.clone()),
+            Store::Streaming { dropped, .. } => Store::Streaming { dropped: dropped.clone(), prefetch: None },
+        }
+    }
+}
+
 /// A batch being decoded in the background.
 pub(super) struct Prefetch {
     index: usize,
