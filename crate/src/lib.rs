@@ -58,7 +58,7 @@ pub mod prelude {
         CSVLogger, Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
     };
     pub use crate::data::generator::{FlowOptions, ImageDataGenerator};
-    pub use crate::data::image::{expand_dims, img_to_array, load_img, normalize_pixels};
+    pub use crate::data::image::{expand_dims, img_to_array, load_img, load_img_with, normalize_pixels, ResizeFilter};
     pub use crate::data::{ArrayData, Batch, Labels, Sequence};
     pub use crate::display::*;
     pub use crate::layers::{ActivationLayer, Dense, Dropout, Flatten, Layer};

@@ -246,7 +246,7 @@ impl LineChart {
         let (x0, x1) = if x1 > x0 { (x0, x1) } else { padded(x0, x1) };
         let y = self.y_range.unwrap_or_else(|| {
             let (y0, y1) = finite_range(points.iter().map(|(_, y)| y));
-            let (y0, y1) = if y1 > y0 { (y0, y1) } else { padded(y0, y1) };
+            let (y0, y1) = padded(y0, y1);
             tick_bounds(y0, y1)
         });
         ((x0, x1), y)

@@ -30,7 +30,7 @@ fn train_val_chart(history: &History, title: &str, name: &str) -> LineChart {
             ys: vec![chance, chance],
             color: plotters::style::RGBColor(150, 150, 150),
             markers: false,
-            width: 1,
+            width: 2,
         });
     }
     chart
@@ -155,7 +155,7 @@ impl History {
 
     /// What [`History::evcxr_display`] shows, as [`Html`].
     pub fn to_html(&self) -> Html {
-        plot_history(self) + last_epoch_table(self) + self.verdict()
+        plot_history(self) + last_epoch_table(self) + self.verdict().to_html()
     }
 }
 

@@ -31,9 +31,10 @@ pub fn show_batch(flow: &DirectoryIterator, x: &Tensor, y: &Array2<f32>, n: usiz
     image_grid(&x.slice(s![..n, .., .., ..]).to_owned(), &captions, 8) + credit(flow)
 }
 
-/// The first `n` photos of `flow` above their copies with the pixel positions moved by the
-/// permutation `seed` draws ([`scramble_pixels`]: the same for every photo), each captioned with
-/// its class name, then the credit.
+/// `n` photos of `flow`, the first of each of its first `n` classes (then the next ones), above
+/// their copies with the pixel positions moved by the permutation `seed` draws
+/// ([`scramble_pixels`]: the same for every photo), each captioned with its class name, then
+/// the credit.
 pub fn scramble_preview(flow: &DirectoryIterator, seed: u64, n: usize) -> Html {
     match scrambled_pairs(flow, seed, n) {
         Ok((originals, scrambled, captions)) => {
@@ -48,17 +49,46 @@ pub fn scramble_preview(flow: &DirectoryIterator, seed: u64, n: usize) -> Html {
     }
 }
 
-/// The first `n` photos as a batch, their scrambled copies, and their class names.
+/// The sample indices of one photo per class, first photos first: the first photo of every
+/// class in class order, then the second of every class, and so on, `n` in all.
+fn one_per_class(classes: &[usize], n: usize) -> Vec<usize> {
+    let mut seen = std::collections::HashMap::new();
+    let mut ranked: Vec<(usize, usize, usize)> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let rank = seen.entry(c).or_insert(0);
+            *rank += 1;
+            (*rank, c, i)
+        })
+        .collect();
+    ranked.sort();
+    ranked.into_iter().take(n).map(|(_, _, i)| i).collect()
+}
+
+/// `n` photos (see [`scramble_preview`]) as a batch, their scrambled copies, and their class names.
 fn scrambled_pairs(flow: &DirectoryIterator, seed: u64, n: usize) -> Result<(Tensor, Tensor, Vec<String>)> {
-    let n = n.min(flow.samples());
-    if n == 0 {
+    let picked = one_per_class(flow.classes(), n);
+    if picked.is_empty() {
         return Err(Error::InvalidArgument("scramble_preview: the flow has no images".into()));
     }
-    let images = (0..n).map(|i| flow.image(i)).collect::<Result<Vec<_>>>()?;
+    let images = picked.iter().map(|&i| flow.image(i)).collect::<Result<Vec<_>>>()?;
     let views: Vec<_> = images.iter().map(|a| a.view()).collect();
     let originals = stack(Axis(0), &views).map_err(|e| Error::Shape(e.to_string()))?.into_dyn();
     let scrambled = scramble_pixels(&originals, seed)?;
     let names = flow.index_to_class();
-    let captions = flow.classes()[..n].iter().map(|&c| class_name(&names, c)).collect();
+    let captions = picked.iter().map(|&i| class_name(&names, flow.classes()[i])).collect();
     Ok((originals, scrambled, captions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_photo_per_class_first() {
+        assert_eq!(one_per_class(&[0, 0, 0, 1, 1, 2], 4), vec![0, 3, 5, 1]);
+        assert_eq!(one_per_class(&[0, 0], 5), vec![0, 1]);
+        assert!(one_per_class(&[], 3).is_empty());
+    }
 }

@@ -90,7 +90,7 @@ pub fn plot_sweep(sweep: &LearningRateSweep) -> Html {
         if clipped { format!("; losses above {cap:.2} (3 × the lowest) are off the chart") } else { String::new() }
     ));
     let charts = training.into_iter().chain([loss, accuracy]).map(|c| c.size(360, 280).to_html()).collect();
-    Html::row(charts) + table + sweep.verdict()
+    Html::row(charts) + table + sweep.verdict().to_html()
 }
 
 impl LearningRateSweep {

@@ -39,23 +39,16 @@ impl fmt::Display for Verdict {
     }
 }
 
-impl std::ops::Add<Verdict> for Html {
-    type Output = Html;
-    fn add(self, verdict: Verdict) -> Html {
-        self + verdict.to_html()
-    }
-}
-
 /// The index and value of the smallest finite value.
 fn lowest(values: &[f32]) -> Option<(usize, f32)> {
     values.iter().copied().enumerate().filter(|(_, v)| v.is_finite()).min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// `"±0.023 on 955 images, 95%"`, or nothing when the count is unknown.
+/// `"; one accuracy is ±0.023 on 955 images, 95%"`, or nothing when the count is unknown.
 fn noise(p: f32, images: usize) -> String {
     let m = accuracy_margin(p, images);
     if m.is_finite() {
-        format!(" (±{m:.3} on {images} images, 95%)")
+        format!("; one accuracy is ±{m:.3} on {images} images, 95%")
     } else {
         String::new()
     }
@@ -117,9 +110,9 @@ impl History {
                     .max_by(|a, b| a.1.total_cmp(&b.1))
                     .unwrap_or((0, v0));
                 s += &format!(
-                    ", validation accuracy from {v0:.4} to {v1:.4}{} (best {best:.4}, at epoch {})",
+                    ", validation accuracy from {v0:.4} to {v1:.4} (best {best:.4}, at epoch {}{})",
+                    epoch(j),
                     noise(v1, self.validation_samples),
-                    epoch(j)
                 );
             }
             if let Some(chance) = self.chance("accuracy") {
@@ -146,7 +139,7 @@ impl LearningRateSweep {
     /// let sweep = LearningRateSweep { runs: vec![run(1e-4, vec![3.0, 2.9]), run(1e-2, vec![2.95, 3.1])], seconds: 1.0 };
     /// let v = sweep.verdict().0;
     /// assert!(v.starts_with("the lowest validation loss came from learning rate 1.0e-4, at epoch 2 of 2 (2.9000)"), "{v}");
-    /// assert!(v.contains("best at epoch 1, then worse: 1.0e-2"), "{v}");
+    /// assert!(v.contains("best at epoch 1 (overfitting from the first epoch): 1.0e-2"), "{v}");
     /// ```
     pub fn verdict(&self) -> Verdict {
         let validated = self.runs.iter().any(|r| !r.history.column("val_loss").is_empty());
@@ -170,7 +163,7 @@ impl LearningRateSweep {
             r.diverged.is_none() && e.len() > 1 && r.best_epoch().map(|(b, _)| b) == wanted
         };
         let groups = [
-            ("best at epoch 1, then worse", list(&|r| at(r, true))),
+            ("best at epoch 1 (overfitting from the first epoch)", list(&|r| at(r, true))),
             ("still improving at the last epoch", list(&|r| at(r, false))),
             ("diverged", list(&|r| r.diverged.is_some())),
         ];
@@ -290,7 +283,7 @@ pub fn gap_table(a: (&str, &History), b: (&str, &History)) -> Html {
         ta - va,
         tb - vb,
     ));
-    Html::new(table) + verdict
+    Html::new(table) + verdict.to_html()
 }
 
 #[cfg(test)]
@@ -310,7 +303,7 @@ mod tests {
         h.chance = vec![("accuracy".into(), 0.05)];
         let v = h.verdict().0;
         assert!(v.contains("still falling at the last epoch"), "{v}");
-        assert!(v.contains("(±0.023 on 955 images, 95%)"), "{v}");
+        assert!(v.contains("(best 0.1500, at epoch 2; one accuracy is ±0.023 on 955 images, 95%)"), "{v}");
         assert!(v.contains("a guess scores 0.050"), "{v}");
         assert_eq!(History::default().verdict().0, "no epochs were recorded.");
         let nan = History::from_columns(&[("loss", vec![f32::NAN]), ("val_loss", vec![f32::NAN])]);

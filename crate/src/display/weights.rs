@@ -45,7 +45,7 @@ fn clip_percentiles(x: Array3<f32>) -> Array3<f32> {
 }
 
 /// The weights of each class (a column of `kernel`) as an RGB image of `image_shape`,
-/// smoothed and clipped (see [`weight_images`]).
+/// smoothed twice and clipped (see [`weight_images`]).
 fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Result<Vec<RgbImage>> {
     if kernel.nrows() != h * w * c {
         return Err(Error::Shape(format!(
@@ -59,7 +59,7 @@ fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Re
         .into_iter()
         .map(|column| {
             let pixels = Array3::from_shape_vec((h, w, c), column.to_vec()).map_err(|e| Error::Shape(e.to_string()))?;
-            to_rgb_image(clip_percentiles(smooth(&pixels)).view(), PixelRange::Stretch)
+            to_rgb_image(clip_percentiles(smooth(&smooth(&pixels))).view(), PixelRange::Stretch)
         })
         .collect()
 }
@@ -69,7 +69,7 @@ fn class_images(kernel: ArrayView2<f32>, (h, w, c): (usize, usize, usize)) -> Re
 /// `kernel` is a Dense layer's kernel, `(features, classes)`, after a `Flatten` of images of
 /// `image_shape` `(height, width, channels)`: feature `(row · width + col) · channels + channel`
 /// is that pixel's channel (NHWC order). Raw weights of 3,072 pixels look like noise: each class's
-/// weights are smoothed (every pixel averaged with its 8 neighbours, `[1 2 1]ᵀ[1 2 1] / 16`),
+/// weights are smoothed (twice: every pixel averaged with its 8 neighbours, `[1 2 1]ᵀ[1 2 1] / 16`),
 /// clipped to their 2nd–98th percentile, then stretched from black (lowest) to white (highest),
 /// so that the colours a class votes for, and where, can be seen.
 ///
@@ -102,6 +102,7 @@ mod tests {
         kernel[[(row * width + col) * 3 + channel, 0]] = 1.0;
         let images = class_images(kernel.view(), (2, 2, 3)).unwrap();
         // Smoothing spreads the weight to its neighbours, the most on itself; other channels stay 0.
+        // (A 2 × 2 image: after two passes every pixel has some; the spike's own stays the largest.)
         let (own, beside) = (images[0].get_pixel(0, 1).0, images[0].get_pixel(1, 0).0);
         assert_eq!(own, [0, 0, 255]);
         assert!(beside[2] > 0 && beside[2] < 255 && beside[0] == 0, "{beside:?}");
