@@ -11,20 +11,25 @@ error on stderr as the error's Display text alone, with no prefix, and a panic a
 can be any text, every stderr line is an error unless it is one of the crate's reports, which are
 printed under the notebook's result. With --update the executed notebooks replace the committed ones
 (outputs included); otherwise they are written to --out. --check-committed only checks that the
-committed notebooks have outputs and no error in them, without running anything.
+committed notebooks have outputs and no error in them, and that their claims hold, without running
+anything.
 Both modes also check the notebooks' shape (see STYLE): no code cell over 10 lines, no line over
 100 characters, none of the loops and plumbing that belong in the crate, and no path of the machine
 that ran them in any output.
 
 The notebooks read the real snacks photos when `../shared/datasets/snacks` (beside the repository)
 is there and SNACKML_DATA is not set: the harness points them at it through SNACKML_DATA. On the
-real photos it also checks the chapter's numbers in the outputs (see CHAPTER_CHECKS).
+real photos it also checks the chapter's numbers in the outputs (see CHAPTER_CHECKS). Every run and
+check also holds the notebooks' claims against their outputs (scripts/claims.py: the sentences
+that state a result, and every verdict recomputed from the numbers beside it).
 Ends with the line `N passed, N failed`.
 """
 import argparse, glob, json, os, re, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from claims import claim_problems  # noqa: E402
 
 
 # What the crate itself prints on stderr, as plain expected output and not errors: a line each.
@@ -40,9 +45,10 @@ MAX_LINE_CHARS = 100
 # What a cell would need a loop or plumbing for belongs in the crate.
 FORBIDDEN = {"read_dir": r"\bread_dir\b", "fold": r"\.fold\(", "concatenate": r"\bconcatenate\b",
              "into_dimensionality": r"\binto_dimensionality\b", "expect": r"\.expect\("}
-# Paths of a machine: the repository's own, the home folder, and the usual roots.
+# Paths of a machine: the repository's own, the home folder, the usual roots, and the shared data
+# beside the repository (outputs speak of the repository only: "the snacks photos, from SNACKML_DATA").
 MACHINE_PATHS = [re.escape(ROOT), re.escape(os.path.expanduser("~")),
-                 r"(?<![\w.])/(?:work|home|root|tmp|Users|var/folders)/"]
+                 r"(?<![\w.])/(?:work|home|root|tmp|Users|var/folders)/", r"\.\./shared/"]
 
 SHARED_SNACKS = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "snacks")
 
@@ -132,6 +138,12 @@ def data_line_problems(nb, real):
         return [f"data line: not on the real photos, yet the first output does not say so: {line!r}"]
     print(f"    data line: {line}")
     return []
+
+
+def on_real_photos(nb):
+    """Whether a committed notebook ran on the real photos, by its data line."""
+    texts = [t for t in outputs_text(nb).splitlines() if t.strip()]
+    return bool(texts) and texts[0].startswith("Using the snacks photos")
 
 
 def is_report(line):
@@ -237,6 +249,7 @@ def main():
             with open(path) as f:
                 nb = json.load(f)
             found = problems(nb) + style_problems(path, nb)
+            found += claim_problems(os.path.basename(path), nb, on_real_photos(nb), verbose=False)
             seconds = 0.0
         else:
             import nbformat
@@ -245,6 +258,7 @@ def main():
             nb, seconds = run(path, a.timeout)
             found = problems(nb) + style_problems(path, nb) + data_line_problems(nb, real)
             found += chapter_problems(name, nb) if real else []
+            found += claim_problems(os.path.basename(path), nb, real)
             slow = sorted(((cell_seconds(c) or 0.0, i) for i, c in enumerate(nb.cells)), reverse=True)[:3]
             print("  slowest cells: " + ", ".join(f"#{i} {s:.1f}s" for s, i in slow), flush=True)
             if a.timings:

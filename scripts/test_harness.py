@@ -14,9 +14,14 @@ usage: test_harness.py
    - one whose cell panics: must fail.
    The photos are a few files copied from /work/shared/datasets/snacks, or from data/snacks/ or
    data/synth/ when that folder is absent (skipped, with a message, when there is none).
+3. The claims (scripts/claims.py) hold on the committed notebooks 3-5, at least 15 of them; a
+   committed output changed so that one stops holding (a comparison's "inside the noise" turned to
+   "outside", a gap that "widened" said to have "closed", EarlyStopping's restored epoch moved by
+   one) fails its claim, and
+   `run_notebooks.py --check-committed` on that copy exits non-zero.
 Ends with `harness: N passed, N failed`; exits non-zero on failure.
 """
-import glob, json, os, shutil, subprocess, sys, tempfile
+import glob, json, os, re, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -140,8 +145,61 @@ def kernel_checks():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def edited(nb, old, new):
+    """A copy of `nb` with the first output text holding `old` changed to hold `new` instead."""
+    nb = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            for key, value in [("text", out.get("text"))] + list(out.get("data", {}).items()):
+                text = "".join(value) if isinstance(value, list) else value
+                if isinstance(text, str) and re.search(old, text):
+                    changed = re.sub(old, new, text, count=1)
+                    if key == "text":
+                        out["text"] = changed
+                    else:
+                        out["data"][key] = changed
+                    return nb
+    raise AssertionError(f"no output holds {old!r}")
+
+
+def claim_checks():
+    import claims
+
+    names = [claims.NB3, claims.NB4, claims.NB5]
+    committed = {n: json.load(open(os.path.join(ROOT, "notebooks", n))) for n in names}
+    held = sum(1 for n in names for c in claims.CLAIMS if c[0] == n)
+    record("claims: at least 15 over notebooks 3-5", held >= 15, f"{held} claims")
+    for n in names:
+        failed = claims.claim_problems(n, committed[n], True, verbose=False)
+        record(f"claims: the committed {n} holds every claim", not failed, "; ".join(failed))
+    breaks = [
+        (claims.NB4, r"(a difference of [+-]\d+\.\d+), inside the noise", r"\1, outside the noise",
+         "every accuracy comparison"),
+        (claims.NB4, r"the gap (closed|widened)", lambda m: "the gap " + {"closed": "widened", "widened": "closed"}[m[1]],
+         "every gap verdict"),
+        (claims.NB5, r"best epoch: (\d+)\.", lambda m: f"best epoch: {int(m[1]) + 1}.", "EarlyStopping restored"),
+    ]
+    work = tempfile.mkdtemp(prefix="claims-")
+    try:
+        for n, old, new, claim in breaks:
+            broken = edited(committed[n], old, new)
+            failed = claims.claim_problems(n, broken, True, verbose=False)
+            record(f"claims: {n} with {old!r} changed fails {claim!r}", any(claim in f for f in failed),
+                   "; ".join(failed)[:300])
+            path = os.path.join(work, n)
+            with open(path, "w") as f:
+                json.dump(broken, f)
+            proc = subprocess.run([sys.executable, os.path.join(HERE, "run_notebooks.py"), "--check-committed", path],
+                                  capture_output=True, text=True)
+            record(f"claims: run_notebooks.py --check-committed fails on that {n}",
+                   proc.returncode != 0 and "claim failed" in proc.stdout, proc.stdout[-300:])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     unit_checks()
+    claim_checks()
     kernel_checks()
     passed = sum(results)
     failed = len(results) - passed

@@ -270,7 +270,7 @@ pub fn gap_table(a: (&str, &History), b: (&str, &History)) -> Html {
         format!("validation accuracy {}", if dv > 0.0 { "rose" } else { "fell" })
     };
     let inside = if m.is_finite() {
-        format!(", {} the noise (±{m:.3}, 95%)", if dv.abs() <= m { "inside" } else { "outside" })
+        format!(", {} the noise (±{m:.3} on {images} images, 95%)", if dv.abs() <= m { "inside" } else { "outside" })
     } else {
         String::new()
     };
