@@ -87,7 +87,7 @@ fn main() -> snackml::Result<()> {
             let mut seconds = Vec::new();
             for run in 0..runs {
                 let options = SweepOptions::epochs(10).parallelism(parallelism);
-                let sweep = model.learning_rate_sweep(&rates, &mut train, Some(&mut val), options)?;
+                let sweep = model.learning_rate_sweep(&rates, &mut train, &mut val, options)?;
                 let best = sweep.best().map(|r| (r.learning_rate, r.best_epoch()));
                 println!(
                     "{{\"size\": {size}, \"sweep\": \"{name}\", \"run\": {}, \"seconds\": {:.3}, \"best\": \"{:?}\"}}",

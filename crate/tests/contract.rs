@@ -29,7 +29,7 @@ fn model(metrics: &[Metric]) -> Sequential {
 #[test]
 fn every_compiled_metric_reaches_the_history_and_evaluate() {
     let mut m = model(&[Metric::Accuracy, Metric::Precision, Metric::Recall]);
-    let h = m.fit(&mut data(8), Some(&mut data(8)), 2).unwrap();
+    let h = m.fit(&mut data(8), &mut data(8), 2).unwrap();
     let names: Vec<&str> = h.names().collect();
     assert_eq!(
         names,
@@ -86,7 +86,7 @@ impl Callback for SeesValidation {
 fn callbacks_see_every_validation_pass() {
     let mut m = model(&[Metric::Accuracy]);
     let mut seen = SeesValidation::default();
-    m.fit_with(&mut data(6), Some(&mut data(8)), FitOptions::epochs(2).callback(&mut seen)).unwrap();
+    m.fit_with(&mut data(6), &mut data(8), FitOptions::epochs(2).callback(&mut seen)).unwrap();
     assert_eq!((seen.begins, seen.batches, seen.ends.len()), (2, 6, 2));
     for (test, epoch) in seen.ends.iter().zip(&seen.epoch_logs) {
         assert_eq!(test.get("loss"), epoch.get("val_loss"));

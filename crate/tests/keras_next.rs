@@ -253,7 +253,7 @@ fn early_stopping_in_fit_restores_the_best_epoch() {
     let mut stop = EarlyStopping::new("val_loss").patience(2).restore_best_weights(true);
     let mut train = ArrayData::new(x, Some(y), 8).unwrap();
     let mut val = ArrayData::new(vx, Some(vy), 20).unwrap();
-    let history = model.fit_with(&mut train, Some(&mut val), FitOptions::epochs(50).callback(&mut stop)).unwrap();
+    let history = model.fit_with(&mut train, &mut val, FitOptions::epochs(50).callback(&mut stop)).unwrap();
     let losses = history.values("val_loss").unwrap().to_vec();
     let (best_epoch, best) = stop.best().unwrap();
     assert!(stop.stopped_epoch().is_some(), "random labels with lr 0.05 should stop early: {losses:?}");

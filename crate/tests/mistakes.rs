@@ -20,7 +20,7 @@ fn fit_reports_top_k_accuracy_under_keras_name() {
     model.set_verbose(Verbose::Silent);
     let mut train = ArrayData::new(x.clone(), Some(y.clone()), 4).unwrap();
     let mut val = ArrayData::new(x, Some(y), 4).unwrap();
-    let h = model.fit(&mut train, Some(&mut val), 3).unwrap();
+    let h = model.fit(&mut train, &mut val, 3).unwrap();
     assert_eq!(h.values("top_k_categorical_accuracy").unwrap().len(), 3);
     assert_eq!(h.values("val_top_k_categorical_accuracy").unwrap().len(), 3);
     let top1 = h.values("val_accuracy").unwrap();

@@ -43,13 +43,13 @@ fn each_run_is_fit_on_a_copy_with_that_rate() {
     let before = base.get_weights();
     let rates = log_spaced(1e-3, 1e-1, 3);
     let (mut train, mut val) = flows();
-    let sweep = base.learning_rate_sweep(&rates, &mut train, Some(&mut val), SweepOptions::epochs(4)).unwrap();
+    let sweep = base.learning_rate_sweep(&rates, &mut train, &mut val, SweepOptions::epochs(4)).unwrap();
     assert_eq!(base.get_weights(), before, "the swept model is unchanged");
     for (run, &rate) in sweep.runs.iter().zip(&rates) {
         let mut copy = base.clone();
         copy.set_learning_rate(rate).unwrap();
         let (mut train, mut val) = flows();
-        let h = copy.fit(&mut train, Some(&mut val), 4).unwrap();
+        let h = copy.fit(&mut train, &mut val, 4).unwrap();
         assert_eq!(run.learning_rate, rate);
         assert_eq!(without_times(&run.history), without_times(&h), "rate {rate}");
         assert!(run.diverged.is_none());
@@ -64,7 +64,7 @@ fn parallel_and_sequential_sweeps_agree() {
     let run = |parallelism| {
         let (mut train, mut val) = flows();
         let options = SweepOptions::epochs(3).parallelism(parallelism);
-        let sweep = model().learning_rate_sweep(&rates, &mut train, Some(&mut val), options).unwrap();
+        let sweep = model().learning_rate_sweep(&rates, &mut train, &mut val, options).unwrap();
         sweep.runs.iter().map(|r| without_times(&r.history)).collect::<Vec<_>>()
     };
     assert_eq!(run(SweepParallelism::Sequential), run(SweepParallelism::Models));

@@ -510,7 +510,7 @@ fn empty_validation_data_is_an_error_not_a_zero_loss() {
     let mut empty =
         ArrayData::new(Tensor::zeros(ndarray::IxDyn(&[0, 4, 4, 3])), Some(ndarray::Array2::zeros((0, 5))), 2).unwrap();
     let before = m.get_weights();
-    let msg = m.fit(&mut train, Some(&mut empty), 1).unwrap_err().to_string();
+    let msg = m.fit(&mut train, &mut empty, 1).unwrap_err().to_string();
     assert!(msg.contains("validation data has no batches"), "{msg}");
     assert_eq!(m.get_weights(), before, "it trained before refusing");
 }

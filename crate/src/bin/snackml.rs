@@ -369,10 +369,10 @@ fn train(args: TrainArgs) -> snackml::Result<()> {
         })?;
         report(&UntrainedTest { model: name, phase: "untrained_test", loss, acc, seconds })?;
         let mut json = EpochJson { model: name, started: Instant::now() };
-        model.fit_with(&mut train, Some(&mut val), FitOptions::epochs(epochs).callback(&mut json))?.seconds
+        model.fit_with(&mut train, &mut val, FitOptions::epochs(epochs).callback(&mut json))?.seconds
     } else {
         println!("Untrained {name}: test loss {loss:.4}, accuracy {acc:.4} ({seconds:.2} s)");
-        model.fit(&mut train, Some(&mut val), epochs)?.seconds
+        model.fit(&mut train, &mut val, epochs)?.seconds
     };
 
     let result = model.evaluate(&mut test)?;

@@ -16,6 +16,44 @@ use crate::metrics::MetricsContainer;
 use crate::{Error, Result, Tensor};
 use ndarray::{Array2, Axis};
 
+/// What `fit` validates on (Keras's `validation_data`): `&mut val` for any [`Sequence`], or
+/// `None`.
+///
+/// ```
+/// # use snackml::prelude::*;
+/// # use snackml::model::Validation;
+/// # let mut val = ArrayData::new(snackml::Tensor::zeros(vec![2, 1]), None, 2).unwrap();
+/// let with: Validation = (&mut val).into();
+/// let without: Validation = None.into();
+/// assert!(with.is_some() && !without.is_some());
+/// ```
+pub struct Validation<'a>(pub(crate) Option<&'a mut dyn Sequence>);
+
+impl Validation<'_> {
+    /// Whether there is validation data.
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl<'a, S: Sequence + 'a> From<&'a mut S> for Validation<'a> {
+    fn from(data: &'a mut S) -> Self {
+        Validation(Some(data))
+    }
+}
+
+impl<'a> From<&'a mut dyn Sequence> for Validation<'a> {
+    fn from(data: &'a mut dyn Sequence) -> Self {
+        Validation(Some(data))
+    }
+}
+
+impl<'a> From<Option<&'a mut dyn Sequence>> for Validation<'a> {
+    fn from(data: Option<&'a mut dyn Sequence>) -> Self {
+        Validation(data)
+    }
+}
+
 /// How `fit` runs: the epochs, the verbosity and the callbacks (Keras's `fit` arguments).
 ///
 /// ```
@@ -119,27 +157,28 @@ impl Sequential {
     }
 
     /// Trains for `epochs` passes over `train`, evaluating `validation` after each (Keras's
-    /// `fit(train, validation_data=val, epochs=n)`). Calling `fit` again continues from the
-    /// current weights and optimizer state.
+    /// `fit(train, validation_data=val, epochs=n)`): `&mut val`, or `None` for no validation.
+    /// Calling `fit` again continues from the current weights and optimizer state.
     ///
     /// Stops with [`Error::NonFiniteLoss`] (naming the epoch and batch) if the loss becomes NaN or
     /// infinite; the weights are those from before the bad batch.
-    pub fn fit(
+    pub fn fit<'v>(
         &mut self,
         train: &mut dyn Sequence,
-        validation: Option<&mut dyn Sequence>,
+        validation: impl Into<Validation<'v>>,
         epochs: usize,
     ) -> Result<History> {
         self.fit_with(train, validation, FitOptions::epochs(epochs))
     }
 
     /// [`Sequential::fit`] with callbacks and a verbosity of this call's own.
-    pub fn fit_with(
+    pub fn fit_with<'v>(
         &mut self,
         train: &mut dyn Sequence,
-        mut validation: Option<&mut dyn Sequence>,
+        validation: impl Into<Validation<'v>>,
         options: FitOptions<'_>,
     ) -> Result<History> {
+        let mut validation = validation.into().0;
         self.compiled.as_ref().ok_or(Error::NotCompiled("fit"))?;
         let steps = train.len();
         if steps == 0 {

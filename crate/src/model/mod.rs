@@ -36,7 +36,7 @@ pub use crate::callbacks::{History, Verbose};
 pub use background::{Trained, Training};
 pub use checks::{initial_loss_check, LossCheck};
 pub use convnet::{chapter7_convnet, forward_flops};
-pub use fit::FitOptions;
+pub use fit::{FitOptions, Validation};
 pub use node::NamedLayer;
 #[cfg(feature = "onnx")]
 pub use onnx::OnnxOptions;

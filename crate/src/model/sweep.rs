@@ -24,7 +24,7 @@
 //! model.compile(Loss::CategoricalCrossentropy, SGD::new(0.01), &[Metric::Accuracy])?;
 //! let mut train = ArrayData::new(x.clone(), Some(y.clone()), 8)?;
 //! let mut val = ArrayData::new(x, Some(y), 8)?;
-//! let sweep = model.learning_rate_sweep(&log_spaced(1e-3, 1e-1, 3), &mut train, Some(&mut val), SweepOptions::epochs(2))?;
+//! let sweep = model.learning_rate_sweep(&log_spaced(1e-3, 1e-1, 3), &mut train, &mut val, SweepOptions::epochs(2))?;
 //! assert_eq!(sweep.runs.len(), 3);
 //! assert_eq!(sweep.runs[0].history.values("val_loss")?.len(), 2);
 //! # Ok(())
@@ -183,13 +183,14 @@ impl Sequential {
     /// and returns their histories. The model itself is not changed. Errors when the model is
     /// not compiled, a rate is not a valid learning rate, there are no rates or no training
     /// batches, or a step fails for another reason than a diverging loss.
-    pub fn learning_rate_sweep(
+    pub fn learning_rate_sweep<'v>(
         &self,
         rates: &[f32],
         train: &mut dyn Sequence,
-        validation: Option<&mut dyn Sequence>,
+        validation: impl Into<super::Validation<'v>>,
         options: SweepOptions,
     ) -> Result<LearningRateSweep> {
+        let validation = validation.into().0;
         self.compiled.as_ref().ok_or(Error::NotCompiled("learning_rate_sweep"))?;
         if rates.is_empty() {
             return Err(Error::InvalidArgument("learning_rate_sweep needs at least one learning rate".into()));
