@@ -47,7 +47,8 @@ if (!URL_BASE || !TOKEN) {
 
 // What a reader must see in each notebook: at least `pictures` rendered <img>/<svg> in at least
 // `pictureCells` cells (01: the sigmoid and softmax charts; 03: the photo and the 16-image grid; 04: the
-// curves, learned weights, confusion matrix and mistakes; 05: the curves and comparisons), `found`
+// curves, learned weights, confusion matrix and mistakes; 05: the curves and comparisons; 06: the filter
+// on a photo, the curves, the learned filters and feature maps), `found`
 // "Found … images belonging to 20 classes." lines, and Keras-style progress lines where `progress`.
 const FOUND = /Found \d+ images belonging to 20 classes\./g;
 const EPOCH = /^Epoch 1\/\d+$/m;
@@ -60,6 +61,7 @@ const EXPECT = {
   '03': { pictures: 17, pictureCells: 2, found: 2 },
   '04': { pictures: 30, pictureCells: 5, found: 3, progress: true },
   '05': { pictures: 4, pictureCells: 3, found: 3, progress: true },
+  '06': { pictures: 4, pictureCells: 4, found: 3, progress: true },
 };
 
 const results = [];

@@ -285,8 +285,20 @@ def scrambled_learn_as_well(cells):
     return "inside the noise" in v[0], v[0]
 
 
+def convnet_parameters(cells):
+    total = int(find(r"Total params: (\d+)", "\n".join(cells))[1])
+    return total == 1177396, f"{total}"
+
+
+def work_grows_with_pixels(cells):
+    m = find(r"one photo's forward pass: " + NUM + r" GFLOP at 224 px, " + NUM + " GFLOP at 32 px", "\n".join(cells))
+    ratio = float(m[1]) / float(m[2])
+    return abs(ratio - 49) < 1.5, f"{m[1]} / {m[2]} GFLOP = {ratio:.1f} (the text: 49 times)"
+
+
 NB3, NB4, NB5 = "03-loading-the-data.ipynb", "04-training-logistic-regression.ipynb", \
     "05-your-first-neural-network.ipynb"
+NB6 = "06-going-convolutional.ipynb"
 CLAIMS = [
     (NB3, "the split sizes in the text (4,838 / 955 / 952) are the Found lines", found_counts, True),
     (NB3, "the untrained model's probabilities sum to 1 and average 1/20", untrained_photo, False),
@@ -312,6 +324,10 @@ CLAIMS = [
     (NB5, "on the photos, the network overfits faster than logistic regression (its gap is wider)", the_network_overfits_faster, True),
     (NB5, "on the photos, augmentation closes the train/validation gap", augmentation_closes_the_gap, True),
     (NB5, "on the photos, the scrambled photos learn as well as the real ones (within the noise)", scrambled_learn_as_well, True),
+    (NB6, "the book's convnet has 1,177,396 parameters", convnet_parameters, False),
+    (NB6, "a 224 × 224 forward pass is 49 times a 32 × 32 one", work_grows_with_pixels, False),
+    (NB6, "every training-curve verdict matches its last-epoch table", history_verdicts, False),
+    (NB6, "every accuracy comparison is recomputed from its numbers", compare_verdicts, False),
 ]
 
 

@@ -61,7 +61,10 @@ pub mod prelude {
     pub use crate::data::image::{expand_dims, img_to_array, load_img, load_img_with, normalize_pixels, ResizeFilter};
     pub use crate::data::{ArrayData, Batch, Labels, Sequence};
     pub use crate::display::*;
-    pub use crate::layers::{ActivationLayer, Dense, Dropout, Flatten, Layer};
+    pub use crate::layers::{
+        ActivationLayer, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
+        GlobalMaxPooling2D, Layer, MaxPooling2D, Padding,
+    };
     pub use crate::losses::Loss;
     pub use crate::math::{argmax, describe};
     pub use crate::metrics::Metric;

@@ -15,6 +15,7 @@
 //! - training: [`plot_history`], [`plot_batch_loss`], [`last_epoch_table`], and
 //!   `History::evcxr_display`, so a cell ending in `history` draws the curves;
 //! - [`plot_confusion_matrix`] and [`weight_images`];
+//! - inside a convnet: [`feature_maps`] (a layer's output for one photo) and [`conv_filters`];
 //! - [`chapter_table`]: the book's and the Keras code's figures beside this run's.
 //! - augmentation: [`augmentation_preview`] (a photo and its random variants);
 //! - mistakes: [`confident_mistakes`] and [`confused_pairs`], with their photos;
@@ -34,6 +35,7 @@ mod bars;
 mod chapter;
 mod chart;
 mod confusion;
+mod feature_maps;
 mod history;
 mod html;
 mod images;
@@ -51,6 +53,7 @@ pub use bars::{bar_chart, compare_bar_charts, BarChart};
 pub use chapter::{chapter_table, ChapterModel};
 pub use chart::{line_plot, LineChart, Series, CHART_SIZE, FONT, PALETTE};
 pub use confusion::plot_confusion_matrix;
+pub use feature_maps::{conv_filters, feature_maps};
 pub use history::{last_epoch_table, plot_batch_loss, plot_history};
 pub use html::{escape, Html};
 pub use images::{captioned, grid_of, image_grid, image_grid_with, misclassified, show_image, show_image_with};

@@ -223,7 +223,9 @@ impl EarlyStopping {
 pub fn compare_accuracy(a: (&str, f32), b: (&str, f32), images: usize) -> Verdict {
     let (d, m) = (a.1 - b.1, difference_margin(a.1, b.1, images));
     let mut s = format!("{} {:.4} against {} {:.4} on {images} images: a difference of {d:+.4}", a.0, a.1, b.0, b.1);
-    s += &if !m.is_finite() {
+    s += &if !d.is_finite() {
+        ": one of them is not a number, so they cannot be compared.".to_string()
+    } else if !m.is_finite() {
         ", with no noise estimate (no images).".to_string()
     } else if d.abs() <= m {
         format!(", inside the noise (±{m:.3}, 95%): this run cannot tell them apart.")
@@ -335,5 +337,6 @@ mod tests {
         assert!(s.contains("closed from 0.400 to 0.100 mostly because validation accuracy rose"), "{s}");
         assert!(gap_table(("a", &a), ("none", &History::default())).is_error());
         assert!(compare_accuracy(("a", 0.5), ("b", 0.4), 0).0.contains("no noise estimate"));
+        assert!(compare_accuracy(("a", f32::NAN), ("b", 0.4), 10).0.contains("cannot be compared"));
     }
 }

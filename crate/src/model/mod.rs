@@ -24,6 +24,7 @@ pub mod background;
 mod checks;
 mod convnet;
 mod fit;
+mod intermediate;
 mod node;
 #[cfg(feature = "onnx")]
 pub mod onnx;
