@@ -1,4 +1,4 @@
-//! Builds the chapter's two models, trains them a few steps, and writes what
+//! Builds the chapter's two models and two small convnets, trains them a few steps, and writes what
 //! `scripts/test_python_interop.py` checks from Python: for each model the crate's own file
 //! (`NAME.snackml`, safetensors) and the ONNX export (`NAME.onnx`), and `predictions.json` with
 //! a batch of inputs and `predict`'s probabilities for it, the class names, and the time and
@@ -86,7 +86,28 @@ fn models() -> Result<Vec<(&'static str, Sequential)>> {
     net.add(Dense::new(500).activation(Activation::Relu))?;
     net.add(Dense::new(CLASSES))?;
     net.add(ActivationLayer::softmax())?;
-    Ok(vec![("logreg", logreg), ("net500", net)])
+    // Every layer the ONNX export covers for convnets: Conv2D (same and valid, strides 1 and 2),
+    // BatchNormalization after a convolution and after a Dense layer (moving statistics moved by
+    // the training steps), MaxPooling2D and AveragePooling2D (valid and same on an odd size), and
+    // both global poolings.
+    let mut convnet = Sequential::with_seed(3);
+    convnet.add(Conv2D::new(8, 3).padding(Padding::Same).activation(Activation::Relu).input_shape(&input))?;
+    convnet.add(BatchNormalization::new())?;
+    convnet.add(MaxPooling2D::new(2))?;
+    convnet.add(Conv2D::new(16, 3).strides(2).activation(Activation::Relu))?;
+    convnet.add(AveragePooling2D::new(2).padding(Padding::Same))?;
+    convnet.add(GlobalAveragePooling2D::new())?;
+    convnet.add(Dense::new(CLASSES))?;
+    convnet.add(ActivationLayer::softmax())?;
+    let mut convnet_max = Sequential::with_seed(4);
+    convnet_max.add(Conv2D::new(6, 5).strides(2).padding(Padding::Same).input_shape(&input))?;
+    convnet_max.add(MaxPooling2D::new(3).strides(2).padding(Padding::Same))?;
+    convnet_max.add(AveragePooling2D::new(2))?;
+    convnet_max.add(GlobalMaxPooling2D::new())?;
+    convnet_max.add(Dense::new(16).activation(Activation::Relu))?;
+    convnet_max.add(BatchNormalization::new())?;
+    convnet_max.add(Dense::new(CLASSES).activation(Activation::Softmax))?;
+    Ok(vec![("logreg", logreg), ("net500", net), ("convnet", convnet), ("convnet_max", convnet_max)])
 }
 
 fn main() -> Result<()> {

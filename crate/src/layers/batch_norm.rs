@@ -25,7 +25,7 @@
 //! assert_eq!(bn.params().iter().filter(|p| p.trainable).count(), 2);
 //! ```
 
-use super::{shape_string, Cache, Context, Layer, Param};
+use super::{shape_string, Cache, Context, Layer, OnnxOp, Param};
 use crate::{Error, Result, Tensor};
 use ndarray::{Array1, Array2, ArrayView1, Axis, Dimension, Ix1, IxDyn};
 use rand::rngs::StdRng;
@@ -89,6 +89,18 @@ impl BatchNormalization {
 impl Layer for BatchNormalization {
     fn class_name(&self) -> &'static str {
         "BatchNormalization"
+    }
+    /// Inference folded into one scale and one shift per channel, broadcast over the last axis
+    /// (any rank, channels last): `Mul(x, γ / √(moving_variance + ε))`, then
+    /// `Add(·, β − moving_mean · scale)`.
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        let (gamma, beta, mean, var) = (self.vector(0)?, self.vector(1)?, self.vector(2)?, self.vector(3)?);
+        let scale = &gamma / &var.mapv(|v| (v + self.epsilon).sqrt());
+        let shift = &beta - &(&mean * &scale);
+        Ok(vec![
+            OnnxOp { constants: vec![("scale", scale.into_dyn())], ..OnnxOp::new("Mul") },
+            OnnxOp { constants: vec![("shift", shift.into_dyn())], ..OnnxOp::new("Add") },
+        ])
     }
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
         if !((0.0..=1.0).contains(&self.momentum) && self.epsilon > 0.0 && self.epsilon.is_finite()) {

@@ -23,7 +23,7 @@
 //! ```
 
 use super::window::{Padding, Window};
-use super::{Cache, Context, Layer, Param};
+use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp, Param};
 use crate::activations::Activation;
 use crate::math::matmul_into;
 use crate::{Error, Result, Tensor};
@@ -155,9 +155,36 @@ impl Conv2D {
     }
 }
 
+/// ONNX's `auto_pad` for a TensorFlow padding: `"same"` pads as TensorFlow does, the odd pixel
+/// at the bottom and right (`SAME_UPPER`).
+pub(super) fn auto_pad(padding: Padding) -> OnnxAttribute {
+    OnnxAttribute::Text(match padding {
+        Padding::Valid => "VALID",
+        Padding::Same => "SAME_UPPER",
+    })
+}
+
 impl Layer for Conv2D {
     fn class_name(&self) -> &'static str {
         "Conv2D"
+    }
+    /// `Transpose` to channels-first, `Conv(x, W, b)` with the kernel as ONNX wants it,
+    /// `(filters, in, h, w)`, `Transpose` back.
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        let kernel = self.params.first().ok_or_else(|| Error::NotBuilt("Conv2D has no kernel yet".into()))?;
+        let mut constants = vec![(
+            "kernel",
+            kernel.value.clone().permuted_axes(IxDyn(&[3, 2, 0, 1])).as_standard_layout().into_owned(),
+        )];
+        if let Some(bias) = self.params.get(1).filter(|_| self.use_bias) {
+            constants.push(("bias", bias.value.clone()));
+        }
+        let ints = |v: [usize; 2]| OnnxAttribute::Ints(v.iter().map(|&x| x as i64).collect());
+        let conv = OnnxOp { constants, ..OnnxOp::new("Conv") }
+            .attribute("kernel_shape", ints(self.kernel_size))
+            .attribute("strides", ints(self.strides))
+            .attribute("auto_pad", auto_pad(self.padding));
+        Ok(OnnxOp::channels_first(conv))
     }
     fn declared_input_shape(&self) -> Option<&[usize]> {
         self.input_shape.as_deref()

@@ -11,7 +11,7 @@
 //! assert_eq!(f.output_shape(&[32, 32, 3]).unwrap(), vec![3072]);
 //! ```
 
-use super::{shape_string, Cache, Context, Layer, OnnxOp};
+use super::{shape_string, Cache, Context, Layer, OnnxAttribute, OnnxOp};
 use crate::{Error, Result, Tensor};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,6 @@ impl Layer for Flatten {
         Ok(Some(grad.into_shape_with_order(ndarray::IxDyn(&shape)).map_err(|e| Error::Shape(e.to_string()))?))
     }
     fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
-        Ok(vec![OnnxOp { attributes: vec![("axis", 1)], ..OnnxOp::new("Flatten") }])
+        Ok(vec![OnnxOp::new("Flatten").attribute("axis", OnnxAttribute::Int(1))])
     }
 }

@@ -14,7 +14,7 @@
 //! ```
 
 use super::pooling::PoolKind;
-use super::{shape_string, Cache, Context, Layer};
+use super::{shape_string, Cache, Context, Layer, OnnxAttribute, OnnxOp};
 use crate::{Error, Result, Tensor};
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,19 @@ impl Layer for GlobalPooling2D {
             PoolKind::Max => "GlobalMaxPooling2D",
             PoolKind::Average => "GlobalAveragePooling2D",
         }
+    }
+    /// `Transpose` to channels-first, `GlobalAveragePool` or `GlobalMaxPool` (`(N, C, 1, 1)`), then
+    /// `Flatten(axis = 1)` to Keras's `(N, C)`.
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        let pool = match self.kind {
+            PoolKind::Max => "GlobalMaxPool",
+            PoolKind::Average => "GlobalAveragePool",
+        };
+        Ok(vec![
+            OnnxOp::transpose([0, 3, 1, 2]),
+            OnnxOp::new(pool),
+            OnnxOp::new("Flatten").attribute("axis", OnnxAttribute::Int(1)),
+        ])
     }
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
         match *input_shape {

@@ -172,22 +172,54 @@ impl Param {
 }
 
 /// One ONNX operator a layer exports as ([`Layer::onnx_ops`]): its type, the layer's weights it
-/// reads after the running value (by [`Param::name`]) and its integer attributes. The export
-/// names each weight `LAYER/NAME`, as the saved safetensors file does.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// reads after the running value (by [`Param::name`]), then the constants it computes from them
+/// (a kernel in ONNX's layout, a folded scale), and its attributes. The export names each
+/// weight and constant `LAYER/NAME`, as the saved safetensors file names the weights.
+#[derive(Clone, Debug, PartialEq)]
 pub struct OnnxOp {
     /// The ONNX operator, e.g. `"Gemm"`.
     pub op_type: &'static str,
     /// The layer's weights the operator reads, in its input order, e.g. `["kernel", "bias"]`.
     pub weights: Vec<&'static str>,
-    /// Integer attributes, e.g. `[("axis", 1)]`.
-    pub attributes: Vec<(&'static str, i64)>,
+    /// Tensors the layer computes for the operator, read after the weights, e.g. a Conv2D's
+    /// kernel transposed to ONNX's `(out, in, h, w)`.
+    pub constants: Vec<(&'static str, Tensor)>,
+    /// Attributes, e.g. `[("axis", OnnxAttribute::Int(1))]`.
+    pub attributes: Vec<(&'static str, OnnxAttribute)>,
+}
+
+/// The value of an ONNX node attribute.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OnnxAttribute {
+    /// One integer (`axis`).
+    Int(i64),
+    /// A list of integers (`kernel_shape`, `strides`, `perm`).
+    Ints(Vec<i64>),
+    /// A string (`auto_pad`).
+    Text(&'static str),
 }
 
 impl OnnxOp {
     /// An operator without weights or attributes.
     pub fn new(op_type: &'static str) -> Self {
-        OnnxOp { op_type, weights: Vec::new(), attributes: Vec::new() }
+        OnnxOp { op_type, weights: Vec::new(), constants: Vec::new(), attributes: Vec::new() }
+    }
+
+    /// The operator with one more attribute.
+    pub fn attribute(mut self, name: &'static str, value: OnnxAttribute) -> Self {
+        self.attributes.push((name, value));
+        self
+    }
+
+    /// `Transpose(perm)`: channels-last images to ONNX's channels-first (`[0, 3, 1, 2]`) and back
+    /// (`[0, 2, 3, 1]`), around the operators that want `(N, C, H, W)`.
+    pub fn transpose(perm: [i64; 4]) -> Self {
+        OnnxOp::new("Transpose").attribute("perm", OnnxAttribute::Ints(perm.to_vec()))
+    }
+
+    /// `op` on channels-last images: `Transpose` to channels-first, `op`, `Transpose` back.
+    pub fn channels_first(op: OnnxOp) -> Vec<OnnxOp> {
+        vec![OnnxOp::transpose([0, 3, 1, 2]), op, OnnxOp::transpose([0, 2, 3, 1])]
     }
 }
 

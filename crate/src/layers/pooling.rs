@@ -17,7 +17,7 @@
 //! ```
 
 use super::window::{Padding, Window};
-use super::{Cache, Context, Layer};
+use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp};
 use crate::{Error, Result, Tensor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,20 @@ impl Layer for Pooling2D {
             PoolKind::Max => "MaxPooling2D",
             PoolKind::Average => "AveragePooling2D",
         }
+    }
+    /// `Transpose` to channels-first, `MaxPool` or `AveragePool` (the mean over the pixels inside
+    /// the image: `count_include_pad = 0`, as TensorFlow), `Transpose` back.
+    fn onnx_ops(&self) -> Result<Vec<OnnxOp>> {
+        let ints = |v: [usize; 2]| OnnxAttribute::Ints(v.iter().map(|&x| x as i64).collect());
+        let op = match self.kind {
+            PoolKind::Max => OnnxOp::new("MaxPool"),
+            PoolKind::Average => OnnxOp::new("AveragePool").attribute("count_include_pad", OnnxAttribute::Int(0)),
+        };
+        let op = op
+            .attribute("kernel_shape", ints(self.pool_size))
+            .attribute("strides", ints(self.strides))
+            .attribute("auto_pad", super::conv2d::auto_pad(self.padding));
+        Ok(OnnxOp::channels_first(op))
     }
     fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
         let w = self.window(input_shape)?;

@@ -2,24 +2,31 @@
 //! which operators it exports as ([`Layer::onnx_ops`](crate::layers::Layer::onnx_ops)); this
 //! file wires them by name and adds the activations. Today:
 //!
+//! Images stay channels-last between layers, as in the crate (so a `Flatten` after convolutions
+//! keeps Keras's order); the operators that want channels-first are wrapped in `Transpose`s.
+//!
 //! | layer | nodes (then the layer's activation) | initializers |
 //! | --- | --- | --- |
 //! | `Flatten` | `Flatten(axis = 1)` | |
 //! | `Dense` | `Gemm(x, kernel, bias)`: `x·W + b` | `NAME/kernel` `(in, units)`, `NAME/bias` `(units)` |
 //! | `Dropout` | `Identity` (inference) | |
 //! | `Activation` | (its activation alone) | |
+//! | `Conv2D` | `Transpose` to `(N, C, H, W)`, `Conv(x, kernel, bias)` (`kernel_shape`, `strides`, `auto_pad` `VALID` or `SAME_UPPER`), `Transpose` back | `NAME/kernel` `(filters, in, h, w)`, `NAME/bias` |
+//! | `MaxPooling2D`, `AveragePooling2D` | `Transpose`, `MaxPool` / `AveragePool` (`count_include_pad = 0`), `Transpose` | |
+//! | `GlobalAveragePooling2D`, `GlobalMaxPooling2D` | `Transpose`, `GlobalAveragePool` / `GlobalMaxPool`, `Flatten(axis = 1)` | |
+//! | `BatchNormalization` | `Mul(x, scale)`, `Add(·, shift)` over the last axis (inference, folded) | `NAME/scale` `γ/√(var + ε)`, `NAME/shift` `β − mean·scale` |
 //!
 //! and the activation, the model's or a Dense's: `Relu`, `Sigmoid`, `Softmax(axis = -1)` (over
 //! each row, as the crate's), nothing for linear (an `Identity` when the layer would otherwise
 //! have no node). A layer's last node writes the value `NAME/output` (the model's last layer:
-//! the graph output); the nodes before it in the same layer write `NAME/OP` (`dense/Gemm`).
+//! the graph output); the nodes before it in the same layer write `NAME/OP_J`, J its place in the layer (`dense/Gemm_0`).
 //! Initializers have the names the safetensors file gives the weights. Layer names are unique
 //! in a model and every name written here is a layer name, `/` and a word without `/`, so no
 //! two values share a name, nor with the graph's input and output (names without `/`).
 
 use super::proto::{AttributeProto, NodeProto, TensorProto, FLOAT};
 use crate::activations::Activation;
-use crate::layers::OnnxOp;
+use crate::layers::{OnnxAttribute, OnnxOp};
 use crate::model::NamedLayer;
 use crate::{Error, Result, Tensor};
 
@@ -48,7 +55,7 @@ pub fn layer_nodes(layers: &[NamedLayer], input: &str, output: &str) -> Result<N
             let written = match (j + 1 == count, last_layer) {
                 (true, true) => output.to_string(),
                 (true, false) => format!("{name}/output"),
-                (false, _) => format!("{name}/{}", op.op_type),
+                (false, _) => format!("{name}/{}_{j}", op.op_type),
             };
             let mut inputs = vec![std::mem::replace(&mut value, written.clone())];
             for weight in &op.weights {
@@ -59,12 +66,17 @@ pub fn layer_nodes(layers: &[NamedLayer], input: &str, output: &str) -> Result<N
                 out.initializers.push(initializer(&key, &param.value));
                 inputs.push(key);
             }
+            for (constant, value) in &op.constants {
+                let key = format!("{name}/{constant}");
+                out.initializers.push(initializer(&key, value));
+                inputs.push(key);
+            }
             out.nodes.push(NodeProto {
                 input: inputs,
                 output: vec![written.clone()],
-                name: format!("{name}/{}", op.op_type),
+                name: format!("{name}/{}_{j}", op.op_type),
                 op_type: op.op_type.into(),
-                attribute: op.attributes.iter().map(|&(k, v)| AttributeProto::int(k, v)).collect(),
+                attribute: op.attributes.iter().map(|(k, v)| attribute(k, v)).collect(),
             });
         }
     }
@@ -77,7 +89,16 @@ fn activation_op(activation: Activation) -> Option<OnnxOp> {
         Activation::Linear => None,
         Activation::Relu => Some(OnnxOp::new("Relu")),
         Activation::Sigmoid => Some(OnnxOp::new("Sigmoid")),
-        Activation::Softmax => Some(OnnxOp { attributes: vec![("axis", -1)], ..OnnxOp::new("Softmax") }),
+        Activation::Softmax => Some(OnnxOp::new("Softmax").attribute("axis", OnnxAttribute::Int(-1))),
+    }
+}
+
+/// An attribute as the protocol spells it.
+fn attribute(name: &str, value: &OnnxAttribute) -> AttributeProto {
+    match value {
+        OnnxAttribute::Int(i) => AttributeProto::int(name, *i),
+        OnnxAttribute::Ints(v) => AttributeProto::ints(name, v),
+        OnnxAttribute::Text(t) => AttributeProto::string(name, t),
     }
 }
 
@@ -118,8 +139,8 @@ mod tests {
             ops(&nodes),
             [
                 ("Flatten", vec!["in"], "flatten/output"),
-                ("Gemm", vec!["flatten/output", "dense/kernel", "dense/bias"], "dense/Gemm"),
-                ("Relu", vec!["dense/Gemm"], "dense/output"),
+                ("Gemm", vec!["flatten/output", "dense/kernel", "dense/bias"], "dense/Gemm_0"),
+                ("Relu", vec!["dense/Gemm_0"], "dense/output"),
                 ("Identity", vec!["dense/output"], "dropout/output"),
                 ("Gemm", vec!["dropout/output", "dense_1/kernel", "dense_1/bias"], "dense_1/output"),
                 ("Softmax", vec!["dense_1/output"], "out"),
@@ -138,6 +159,30 @@ mod tests {
     }
 
     #[test]
+    fn a_conv_kernel_is_written_filters_first_and_batch_norm_folded() {
+        use crate::layers::{BatchNormalization, Conv2D};
+        let mut m = Sequential::with_seed(1);
+        m.add(Conv2D::new(2, 3).input_shape(&[5, 5, 3])).unwrap();
+        m.add(BatchNormalization::new()).unwrap();
+        let nodes = layer_nodes(m.layers(), "in", "out").unwrap();
+        let types: Vec<&str> = nodes.nodes.iter().map(|n| n.op_type.as_str()).collect();
+        assert_eq!(types, ["Transpose", "Conv", "Transpose", "Mul", "Add"]);
+        let kernel = &nodes.initializers[0];
+        assert_eq!((kernel.name.as_str(), kernel.dims.as_slice()), ("conv2d/kernel", &[2i64, 3, 3, 3][..]));
+        let hwio = &m.layers()[0].params()[0].value;
+        let at = |i: usize| f32::from_le_bytes(kernel.raw_data[4 * i..4 * i + 4].try_into().unwrap());
+        // OIHW: the second value is (o 0, i 0, h 0, w 1); filter 1 starts after 3·3·3 values.
+        assert_eq!((at(1), at(27)), (hwio[[0, 1, 0, 0]], hwio[[0, 0, 0, 1]]));
+        let conv = &nodes.nodes[1].attribute;
+        let names: Vec<&str> = conv.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["kernel_shape", "strides", "auto_pad"]);
+        assert_eq!((conv[0].ints.as_slice(), conv[2].s.as_deref()), (&[3i64, 3][..], Some(&b"VALID"[..])));
+        // Fresh statistics (mean 0, variance 1): scale γ/√(1 + ε), shift β.
+        let scale = f32::from_le_bytes(nodes.initializers[2].raw_data[..4].try_into().unwrap());
+        assert!((scale - 1.0 / (1.0f32 + 1e-3).sqrt()).abs() < 1e-7, "{scale}");
+    }
+
+    #[test]
     fn a_linear_activation_layer_is_an_identity() {
         let mut m = Sequential::with_seed(1);
         m.add(Dense::new(2).input_shape(&[3]).activation(Activation::Sigmoid)).unwrap();
@@ -146,8 +191,8 @@ mod tests {
         assert_eq!(
             ops(&nodes),
             [
-                ("Gemm", vec!["in", "dense/kernel", "dense/bias"], "dense/Gemm"),
-                ("Sigmoid", vec!["dense/Gemm"], "dense/output"),
+                ("Gemm", vec!["in", "dense/kernel", "dense/bias"], "dense/Gemm_0"),
+                ("Sigmoid", vec!["dense/Gemm_0"], "dense/output"),
                 ("Identity", vec!["dense/output"], "out"),
             ]
         );

@@ -11,6 +11,10 @@ pub const FLOAT: i32 = 1;
 
 /// `AttributeProto.AttributeType.INT`.
 pub const ATTRIBUTE_INT: i32 = 2;
+/// `AttributeProto.AttributeType.STRING`.
+pub const ATTRIBUTE_STRING: i32 = 3;
+/// `AttributeProto.AttributeType.INTS`.
+pub const ATTRIBUTE_INTS: i32 = 7;
 
 /// The top-level container: IR version, operator sets, producer, the graph and metadata.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -81,13 +85,18 @@ pub struct NodeProto {
     pub attribute: Vec<AttributeProto>,
 }
 
-/// A named setting of a node; the export uses integer ones only (`axis`).
+/// A named setting of a node: an integer (`axis`), a string (`auto_pad`) or a list of integers
+/// (`kernel_shape`, `perm`).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct AttributeProto {
     #[prost(string, tag = "1")]
     pub name: String,
     #[prost(int64, optional, tag = "3")]
     pub i: Option<i64>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub s: Option<Vec<u8>>,
+    #[prost(int64, repeated, packed = "false", tag = "8")]
+    pub ints: Vec<i64>,
     #[prost(int32, optional, tag = "20")]
     pub r#type: Option<i32>,
 }
@@ -158,7 +167,22 @@ pub enum DimensionValue {
 impl AttributeProto {
     /// An integer attribute, e.g. Flatten's `axis = 1`.
     pub fn int(name: &str, value: i64) -> Self {
-        AttributeProto { name: name.into(), i: Some(value), r#type: Some(ATTRIBUTE_INT) }
+        AttributeProto { name: name.into(), i: Some(value), r#type: Some(ATTRIBUTE_INT), ..Default::default() }
+    }
+
+    /// A string attribute, e.g. Conv's `auto_pad = "SAME_UPPER"`.
+    pub fn string(name: &str, value: &str) -> Self {
+        AttributeProto {
+            name: name.into(),
+            s: Some(value.as_bytes().to_vec()),
+            r#type: Some(ATTRIBUTE_STRING),
+            ..Default::default()
+        }
+    }
+
+    /// A list of integers, e.g. Conv's `kernel_shape = [3, 3]`.
+    pub fn ints(name: &str, values: &[i64]) -> Self {
+        AttributeProto { name: name.into(), ints: values.to_vec(), r#type: Some(ATTRIBUTE_INTS), ..Default::default() }
     }
 }
 
