@@ -36,7 +36,7 @@ mod sweep;
 pub use crate::callbacks::{History, Verbose};
 pub use background::{Trained, Training};
 pub use checks::{initial_loss_check, LossCheck};
-pub use convnet::{chapter7_convnet, forward_flops};
+pub use convnet::{chapter7_convnet, chapter7_convnet_with, forward_flops, ConvnetOptions};
 pub use fit::{FitOptions, Validation};
 pub use node::NamedLayer;
 #[cfg(feature = "onnx")]
