@@ -12,11 +12,14 @@
 //! ```
 //!
 //! That is the chapter's 500-unit network; logistic regression is the same without the first
-//! Dense and its Relu. Every layer of the crate has its nodes (see `graph.rs`): `Flatten`,
-//! `Dense` (a `Gemm`, then its activation), `Activation` (`Relu`, `Sigmoid`, `Softmax`, or an
-//! `Identity` for linear) and `Dropout` (an `Identity`: ONNX runs inference, where Dropout does
-//! nothing). The weights are initializers named as in the safetensors file (`dense/kernel`,
-//! Keras's orientation `(inputs, units)`), float32. The file targets ONNX opset 17 (IR version
+//! Dense and its Relu. The layers with nodes (see `graph.rs`): `Flatten`, `Dense` (a `Gemm`,
+//! then its activation), `Activation` (`Relu`, `Sigmoid`, `Softmax`, or an `Identity` for
+//! linear), `Dropout` (an `Identity`: ONNX runs inference, where Dropout does nothing), and the
+//! convnet's: `Conv2D`, `MaxPooling2D`, `AveragePooling2D`, the global poolings (channels-first
+//! operators between two `Transpose`s) and `BatchNormalization` (folded into `Mul` and `Add`).
+//! `Reshape` and `Rescaling` have none yet: exporting them is an error naming the layer. The
+//! weights are initializers named as in the safetensors file (`dense/kernel`, Keras's orientation
+//! `(inputs, units)`; a Conv2D's kernel as ONNX wants it, `(filters, in, h, w)`), float32. The file targets ONNX opset 17 (IR version
 //! 8, ONNX 1.12's): onnx 1.23's checker and onnxruntime 1.32 accept it (scripts/test_python_interop.py).
 //!
 //! The graph's input is `input` with the model's input shape after the batch dimension, its
