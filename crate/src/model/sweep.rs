@@ -179,7 +179,7 @@ fn train_epoch(
 }
 
 impl Sequential {
-    /// Trains a copy of this compiled model for each of `rates` (see the [module](self) docs)
+    /// Trains a copy of this compiled model for each of `rates` (see [`LearningRateSweep`])
     /// and returns their histories. The model itself is not changed. Errors when the model is
     /// not compiled, a rate is not a valid learning rate, there are no rates or no training
     /// batches, or a step fails for another reason than a diverging loss.
