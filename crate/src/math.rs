@@ -177,24 +177,7 @@ pub fn matmul_into(
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
 ) -> crate::Result<()> {
-    if a.ncols() != b.nrows() {
-        return Err(crate::Error::Shape(format!(
-            "matmul of {:?} by {:?}: the inner dimensions differ ({} columns against {} rows)",
-            a.dim(),
-            b.dim(),
-            a.ncols(),
-            b.nrows()
-        )));
-    }
-    if c.dim() != (a.nrows(), b.ncols()) {
-        return Err(crate::Error::Shape(format!(
-            "matmul of {:?} by {:?} into an output of shape {:?}: expected {:?}",
-            a.dim(),
-            b.dim(),
-            c.dim(),
-            (a.nrows(), b.ncols())
-        )));
-    }
+    check_product(&a, &b, &c)?;
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     if m == 0 || n == 0 {
         return Ok(());
@@ -217,6 +200,52 @@ pub fn matmul_into(
     } else {
         let par = if threads > 1 { gemm_common::Parallelism::Rayon(threads) } else { gemm_common::Parallelism::None };
         gemm_block(a, b, c.view_mut(), accumulate, par);
+    }
+    Ok(())
+}
+
+/// `C = A·B` (or `C += A·B`) on the calling thread only: for code that already keeps every core
+/// busy with blocks of its own (a convolution's blocks of rows, each laid out and multiplied
+/// while it is still in the core's cache).
+pub(crate) fn matmul_serial(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) -> crate::Result<()> {
+    check_product(&a, &b, &c)?;
+    if c.is_empty() {
+        return Ok(());
+    }
+    if a.ncols() == 0 {
+        if !accumulate {
+            c.fill(0.0);
+        }
+        return Ok(());
+    }
+    gemm_block(a, b, c.view_mut(), accumulate, gemm_common::Parallelism::None);
+    Ok(())
+}
+
+/// Checks that `A·B` is defined and fits `C`.
+fn check_product(a: &ArrayView2<f32>, b: &ArrayView2<f32>, c: &ArrayViewMut2<f32>) -> crate::Result<()> {
+    if a.ncols() != b.nrows() {
+        return Err(crate::Error::Shape(format!(
+            "matmul of {:?} by {:?}: the inner dimensions differ ({} columns against {} rows)",
+            a.dim(),
+            b.dim(),
+            a.ncols(),
+            b.nrows()
+        )));
+    }
+    if c.dim() != (a.nrows(), b.ncols()) {
+        return Err(crate::Error::Shape(format!(
+            "matmul of {:?} by {:?} into an output of shape {:?}: expected {:?}",
+            a.dim(),
+            b.dim(),
+            c.dim(),
+            (a.nrows(), b.ncols())
+        )));
     }
     Ok(())
 }

@@ -108,12 +108,13 @@ impl<'a> Context<'a> {
     }
 }
 
-/// What a layer's forward pass keeps for its backward pass (empty in inference): tensors, and
-/// positions (max pooling's argmax).
+/// What a layer's forward pass keeps for its backward pass (empty in inference): tensors,
+/// positions (max pooling's argmax), and which outputs a fused relu let through.
 #[derive(Clone, Debug, Default)]
 pub struct Cache {
     tensors: Vec<Tensor>,
     indices: Vec<usize>,
+    mask: Vec<bool>,
 }
 
 impl Cache {
@@ -123,7 +124,16 @@ impl Cache {
     }
     /// Keeps these tensors.
     pub fn new(tensors: Vec<Tensor>) -> Self {
-        Cache { tensors, indices: Vec::new() }
+        Cache { tensors, indices: Vec::new(), mask: Vec::new() }
+    }
+    /// Keeps a mask too: one flag per output (a fused relu's `y > 0`).
+    pub fn with_mask(mut self, mask: Vec<bool>) -> Self {
+        self.mask = mask;
+        self
+    }
+    /// The kept mask (empty if none).
+    pub fn mask(&self) -> &[bool] {
+        &self.mask
     }
     /// Keeps these positions too.
     pub fn with_indices(mut self, indices: Vec<usize>) -> Self {
@@ -255,7 +265,14 @@ pub trait Layer: LayerBase + Send + Sync + std::fmt::Debug {
     fn activation(&self) -> Activation {
         Activation::Linear
     }
-    /// The forward pass on a batch (batch first), before [`Layer::activation`]. In training
+    /// Whether [`Layer::forward`] applies [`Layer::activation`] itself, and [`Layer::backward`]
+    /// its derivative, fused into the layer's own passes (a convolution's relu, applied to each
+    /// block of outputs while it is in cache). The model then leaves the activation out.
+    fn fuses_activation(&self) -> bool {
+        false
+    }
+    /// The forward pass on a batch (batch first), before [`Layer::activation`] unless the layer
+    /// [fuses it](Layer::fuses_activation). In training
     /// ([`Context::is_training`]) the returned cache holds what [`Layer::backward`] needs.
     fn forward(&self, x: Tensor, ctx: &mut Context<'_>) -> Result<(Tensor, Cache)>;
     /// The backward pass: takes the cache of a training-mode forward pass and `∂L/∂output`

@@ -98,32 +98,39 @@ impl Pooling2D {
     }
 
     /// One image's outputs, and for max pooling the flat index (within the image) each came from.
-    fn pool_image(&self, w: &Window, x: &[f32], y: &mut [f32], from: Option<&mut [usize]>) {
+    /// Goes pixel by pixel through each window, all channels at once (a pixel's channels are
+    /// contiguous).
+    fn pool_image(&self, w: &Window, x: &[f32], y: &mut [f32], mut from: Option<&mut [usize]>) {
         let c = w.channels;
-        let mut from = from;
         for oy in 0..w.rows.output {
             for ox in 0..w.cols.output {
                 let o = (oy * w.cols.output + ox) * c;
-                let pixels = w.sources(oy, ox);
-                for ch in 0..c {
-                    let values = pixels.clone().map(|p| (p * c + ch, x[p * c + ch]));
-                    let (at, v) = match self.kind {
-                        PoolKind::Max => values.fold((usize::MAX, f32::NEG_INFINITY), |best, (i, v)| {
-                            if v > best.1 || best.0 == usize::MAX {
-                                (i, v)
-                            } else {
-                                best
+                let out = &mut y[o..o + c];
+                let mut from = from.as_deref_mut().map(|f| &mut f[o..o + c]);
+                let mut count = 0usize;
+                for p in w.sources(oy, ox) {
+                    let pixel = &x[p * c..p * c + c];
+                    match (self.kind, count, from.as_deref_mut()) {
+                        (_, 0, from) => {
+                            out.copy_from_slice(pixel);
+                            if let Some(from) = from {
+                                from.iter_mut().enumerate().for_each(|(ch, f)| *f = p * c + ch);
                             }
-                        }),
-                        PoolKind::Average => {
-                            let (sum, n) = values.fold((0.0f32, 0usize), |(s, n), (_, v)| (s + v, n + 1));
-                            (0, sum / n.max(1) as f32)
                         }
-                    };
-                    y[o + ch] = v;
-                    if let Some(from) = from.as_deref_mut() {
-                        from[o + ch] = at;
+                        (PoolKind::Max, _, Some(from)) => {
+                            for (ch, ((y, f), &v)) in out.iter_mut().zip(from.iter_mut()).zip(pixel).enumerate() {
+                                if v > *y {
+                                    (*y, *f) = (v, p * c + ch);
+                                }
+                            }
+                        }
+                        (PoolKind::Max, _, None) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y = y.max(v)),
+                        (PoolKind::Average, _, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y += v),
                     }
+                    count += 1;
+                }
+                if self.kind == PoolKind::Average && count > 1 {
+                    out.iter_mut().for_each(|y| *y /= count as f32);
                 }
             }
         }

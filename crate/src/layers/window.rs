@@ -122,9 +122,19 @@ impl Window {
     }
 
     /// One image `x` (`h·w·c` values) into `cols` (`outputs × patch_len`), zeros for padding.
+    #[cfg(test)]
     pub(crate) fn im2col(&self, x: &[f32], cols: &mut [f32]) {
-        let (c, patch) = (self.channels, self.patch_len());
-        for (o, row) in cols.chunks_exact_mut(patch).enumerate() {
+        self.im2col_rows(x, 0, cols);
+    }
+
+    /// Rows `first, first + 1, …` of the im2col matrix of a run of images `x` (one image's
+    /// `h·w·c` values after the other; row `r` is output pixel `r mod outputs` of image
+    /// `r div outputs`) into `cols`, as many rows as it holds, zeros for padding.
+    pub(crate) fn im2col_rows(&self, x: &[f32], first: usize, cols: &mut [f32]) {
+        let (c, patch, outputs) = (self.channels, self.patch_len(), self.outputs().max(1));
+        for (r, row) in cols.chunks_exact_mut(patch.max(1)).enumerate().map(|(i, row)| (first + i, row)) {
+            let (image, o) = (r / outputs, r % outputs);
+            let x = &x[image * self.input_len()..][..self.input_len()];
             let (oy, ox) = (o / self.cols.output, o % self.cols.output);
             for ky in 0..self.rows.window {
                 let iy = self.rows.source(oy, ky);
@@ -141,9 +151,18 @@ impl Window {
 
     /// The transpose of [`Window::im2col`]: adds every row of `cols` back into the pixels of `dx`
     /// (one image, `h·w·c` values) it was taken from.
+    #[cfg(test)]
     pub(crate) fn col2im(&self, cols: &[f32], dx: &mut [f32]) {
-        let (c, patch) = (self.channels, self.patch_len());
-        for (o, row) in cols.chunks_exact(patch).enumerate() {
+        self.col2im_rows(cols, 0, dx);
+    }
+
+    /// The transpose of [`Window::im2col_rows`]: adds rows `first, first + 1, …` of an im2col
+    /// matrix back into the pixels of the run of images `dx` they were taken from.
+    pub(crate) fn col2im_rows(&self, cols: &[f32], first: usize, dx: &mut [f32]) {
+        let (c, patch, outputs) = (self.channels, self.patch_len(), self.outputs().max(1));
+        for (r, row) in cols.chunks_exact(patch.max(1)).enumerate().map(|(i, row)| (first + i, row)) {
+            let (image, o) = (r / outputs, r % outputs);
+            let dx = &mut dx[image * self.input_len()..][..self.input_len()];
             let (oy, ox) = (o / self.cols.output, o % self.cols.output);
             for ky in 0..self.rows.window {
                 let Some(iy) = self.rows.source(oy, ky) else { continue };

@@ -27,7 +27,7 @@ impl Sequential {
         let mut h = x.clone();
         for node in &self.layers {
             let z = node.forward_inference(h)?;
-            h = node.layer().activation().forward(z);
+            h = if node.layer().fuses_activation() { z } else { node.layer().activation().forward(z) };
             if node.name() == name {
                 break;
             }

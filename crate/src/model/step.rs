@@ -44,7 +44,8 @@ impl Sequential {
         let mut h = x;
         for (i, node) in self.layers.iter().enumerate() {
             let z = node.forward_inference(h)?;
-            h = if logits && i == top { z } else { node.layer().activation().forward(z) };
+            let fused = node.layer().fuses_activation();
+            h = if (logits && i == top) || fused { z } else { node.layer().activation().forward(z) };
         }
         Ok(h)
     }
@@ -59,7 +60,7 @@ impl Sequential {
         for (i, node) in self.layers.iter_mut().enumerate() {
             let (z, cache) = node.forward_training(h)?;
             let activation = node.layer().activation();
-            if activation == Activation::Linear || (logits && i == top) {
+            if activation == Activation::Linear || node.layer().fuses_activation() || (logits && i == top) {
                 tape.push((cache, None));
                 h = z;
             } else {
