@@ -59,6 +59,14 @@ impl Axis {
         Ok(Axis { input, window, stride, output, pad_before })
     }
 
+    /// The first input pixel of output pixel `o`'s window when the whole window lies inside the
+    /// input (its pixels are then consecutive for a stride of 1 or any stride: a window is
+    /// `window` consecutive pixels), or `None` when part of it is padding.
+    #[inline]
+    fn inside(&self, o: usize) -> Option<usize> {
+        (o * self.stride).checked_sub(self.pad_before).filter(|&i| i + self.window <= self.input)
+    }
+
     /// The input pixel under window offset `k` of output pixel `o`, if it is not padding.
     #[inline]
     fn source(&self, o: usize, k: usize) -> Option<usize> {
@@ -136,13 +144,23 @@ impl Window {
             let (image, o) = (r / outputs, r % outputs);
             let x = &x[image * self.input_len()..][..self.input_len()];
             let (oy, ox) = (o / self.cols.output, o % self.cols.output);
-            for ky in 0..self.rows.window {
-                let iy = self.rows.source(oy, ky);
-                for kx in 0..self.cols.window {
-                    let dst = &mut row[(ky * self.cols.window + kx) * c..][..c];
-                    match (iy, self.cols.source(ox, kx)) {
-                        (Some(iy), Some(ix)) => dst.copy_from_slice(&x[(iy * self.cols.input + ix) * c..][..c]),
-                        _ => dst.fill(0.0),
+            let span = self.cols.window * c;
+            for (ky, dst) in row.chunks_exact_mut(span.max(1)).enumerate() {
+                let Some(iy) = self.rows.source(oy, ky) else {
+                    dst.fill(0.0);
+                    continue;
+                };
+                let line = &x[iy * self.cols.input * c..][..self.cols.input * c];
+                match self.cols.inside(ox) {
+                    // The window's row lies inside the image: one copy.
+                    Some(ix) => dst.copy_from_slice(&line[ix * c..][..span]),
+                    None => {
+                        for (kx, dst) in dst.chunks_exact_mut(c.max(1)).enumerate() {
+                            match self.cols.source(ox, kx) {
+                                Some(ix) => dst.copy_from_slice(&line[ix * c..][..c]),
+                                None => dst.fill(0.0),
+                            }
+                        }
                     }
                 }
             }
@@ -164,13 +182,18 @@ impl Window {
             let (image, o) = (r / outputs, r % outputs);
             let dx = &mut dx[image * self.input_len()..][..self.input_len()];
             let (oy, ox) = (o / self.cols.output, o % self.cols.output);
-            for ky in 0..self.rows.window {
+            let span = self.cols.window * c;
+            for (ky, src) in row.chunks_exact(span.max(1)).enumerate() {
                 let Some(iy) = self.rows.source(oy, ky) else { continue };
-                for kx in 0..self.cols.window {
-                    let Some(ix) = self.cols.source(ox, kx) else { continue };
-                    let src = &row[(ky * self.cols.window + kx) * c..][..c];
-                    for (d, s) in dx[(iy * self.cols.input + ix) * c..][..c].iter_mut().zip(src) {
-                        *d += s;
+                let line = &mut dx[iy * self.cols.input * c..][..self.cols.input * c];
+                match self.cols.inside(ox) {
+                    Some(ix) => line[ix * c..][..span].iter_mut().zip(src).for_each(|(d, s)| *d += s),
+                    None => {
+                        for (kx, src) in src.chunks_exact(c.max(1)).enumerate() {
+                            if let Some(ix) = self.cols.source(ox, kx) {
+                                line[ix * c..][..c].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                            }
+                        }
                     }
                 }
             }
