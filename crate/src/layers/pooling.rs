@@ -97,40 +97,50 @@ impl Pooling2D {
         self.window(&x.shape()[1..])
     }
 
-    /// One image's outputs, and for max pooling the flat index (within the image) each came from.
-    /// Goes pixel by pixel through each window, all channels at once (a pixel's channels are
-    /// contiguous).
-    fn pool_image(&self, w: &Window, x: &[f32], y: &mut [f32], mut from: Option<&mut [usize]>) {
+    /// One image's outputs. Goes pixel by pixel through each window, all channels at once (a
+    /// pixel's channels are contiguous).
+    fn pool_image(&self, w: &Window, x: &[f32], y: &mut [f32]) {
         let c = w.channels;
         for oy in 0..w.rows.output {
             for ox in 0..w.cols.output {
-                let o = (oy * w.cols.output + ox) * c;
-                let out = &mut y[o..o + c];
-                let mut from = from.as_deref_mut().map(|f| &mut f[o..o + c]);
+                let out = &mut y[(oy * w.cols.output + ox) * c..][..c];
                 let mut count = 0usize;
                 for p in w.sources(oy, ox) {
                     let pixel = &x[p * c..p * c + c];
-                    match (self.kind, count, from.as_deref_mut()) {
-                        (_, 0, from) => {
-                            out.copy_from_slice(pixel);
-                            if let Some(from) = from {
-                                from.iter_mut().enumerate().for_each(|(ch, f)| *f = p * c + ch);
-                            }
-                        }
-                        (PoolKind::Max, _, Some(from)) => {
-                            for (ch, ((y, f), &v)) in out.iter_mut().zip(from.iter_mut()).zip(pixel).enumerate() {
-                                if v > *y {
-                                    (*y, *f) = (v, p * c + ch);
-                                }
-                            }
-                        }
-                        (PoolKind::Max, _, None) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y = y.max(v)),
-                        (PoolKind::Average, _, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y += v),
+                    match (self.kind, count) {
+                        (_, 0) => out.copy_from_slice(pixel),
+                        (PoolKind::Max, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y = y.max(v)),
+                        (PoolKind::Average, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y += v),
                     }
                     count += 1;
                 }
                 if self.kind == PoolKind::Average && count > 1 {
                     out.iter_mut().for_each(|y| *y /= count as f32);
+                }
+            }
+        }
+    }
+
+    /// Max pooling's backward for one image: each window's `∂y` goes to the first of its pixels
+    /// that holds the maximum `y` (found again from the input `x`), in each channel.
+    fn max_backward_image(&self, w: &Window, x: &[f32], g: &[f32], dx: &mut [f32]) {
+        let c = w.channels;
+        let mut y = vec![0.0; w.outputs() * c];
+        self.pool_image(w, x, &mut y);
+        let mut left = vec![0.0; c];
+        for oy in 0..w.rows.output {
+            for ox in 0..w.cols.output {
+                let o = (oy * w.cols.output + ox) * c;
+                left.copy_from_slice(&g[o..o + c]);
+                for p in w.sources(oy, ox) {
+                    let (xs, dxs) = (&x[p * c..p * c + c], &mut dx[p * c..p * c + c]);
+                    // Multiplied by 1 or 0 rather than branched on, so that the loop vectorises
+                    // (a step's gradients are finite: a non-finite loss stops it first).
+                    for (((d, l), &v), &m) in dxs.iter_mut().zip(left.iter_mut()).zip(xs).zip(&y[o..o + c]) {
+                        let hit = f32::from(u8::from(v == m));
+                        *d += hit * *l;
+                        *l -= hit * *l;
+                    }
                 }
             }
         }
@@ -168,65 +178,50 @@ impl Layer for Pooling2D {
         let n = x.shape()[0];
         let out_len = w.outputs() * w.channels;
         let mut y = Tensor::zeros(ndarray::IxDyn(&[n, w.rows.output, w.cols.output, w.channels]));
-        let keep_argmax = ctx.is_training() && self.kind == PoolKind::Max;
-        let mut from = vec![0usize; if keep_argmax { n * out_len } else { 0 }];
         let (xs, ys) = (x.as_slice().unwrap_or(&[]), y.as_slice_mut().unwrap_or(&mut []));
-        let images = xs.par_chunks(w.input_len().max(1)).zip(ys.par_chunks_mut(out_len.max(1)));
-        if keep_argmax {
-            images.zip(from.par_chunks_mut(out_len.max(1))).for_each(|((x, y), f)| self.pool_image(&w, x, y, Some(f)));
-        } else {
-            images.for_each(|(x, y)| self.pool_image(&w, x, y, None));
-        }
-        let cache = match (ctx.is_training(), self.kind) {
-            (false, _) => Cache::empty(),
-            (true, PoolKind::Max) => Cache::new(vec![Tensor::zeros(x.raw_dim())]).with_indices(from),
-            (true, PoolKind::Average) => Cache::new(vec![Tensor::zeros(x.raw_dim())]),
-        };
+        xs.par_chunks(w.input_len().max(1))
+            .zip(ys.par_chunks_mut(out_len.max(1)))
+            .for_each(|(x, y)| self.pool_image(&w, x, y));
+        // The input itself (moved, not copied): backward finds each window's maximum again.
+        let cache = if ctx.is_training() { Cache::new(vec![x]) } else { Cache::empty() };
         Ok((y, cache))
     }
     fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         if !need_input_grad {
             return Ok(None);
         }
-        let mut dx = cache.take(0, self.class_name())?;
-        let w = self.checked(&dx)?;
+        let x = cache.take(0, self.class_name())?;
+        let w = self.checked(&x)?;
         let out_len = w.outputs() * w.channels;
-        let n = dx.shape()[0];
+        let n = x.shape()[0];
         if grad.shape() != [n, w.rows.output, w.cols.output, w.channels] {
             return Err(Error::Shape(format!("{}: the gradient has shape {:?}", self.class_name(), grad.shape())));
         }
         let grad = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
-        let from = cache.indices();
-        let (gs, dxs) = (grad.as_slice().unwrap_or(&[]), dx.as_slice_mut().unwrap_or(&mut []));
+        let mut dx = Tensor::zeros(x.raw_dim());
+        let (xs, gs, dxs) =
+            (x.as_slice().unwrap_or(&[]), grad.as_slice().unwrap_or(&[]), dx.as_slice_mut().unwrap_or(&mut []));
         let c = w.channels;
-        dxs.par_chunks_mut(w.input_len().max(1)).zip(gs.par_chunks(out_len.max(1))).enumerate().for_each(
-            |(img, (dx, g))| {
+        let images = dxs.par_chunks_mut(w.input_len().max(1)).zip(gs.par_chunks(out_len.max(1)));
+        match self.kind {
+            // Each window's maximum found again (the first, on ties), and ∂y sent there.
+            PoolKind::Max => images
+                .zip(xs.par_chunks(w.input_len().max(1)))
+                .for_each(|((dx, g), x)| self.max_backward_image(&w, x, g, dx)),
+            PoolKind::Average => images.for_each(|(dx, g)| {
                 for oy in 0..w.rows.output {
                     for ox in 0..w.cols.output {
                         let o = (oy * w.cols.output + ox) * c;
-                        match self.kind {
-                            PoolKind::Max => {
-                                for ch in 0..c {
-                                    if let Some(&at) = from.get(img * out_len + o + ch) {
-                                        if let Some(d) = dx.get_mut(at) {
-                                            *d += g[o + ch];
-                                        }
-                                    }
-                                }
-                            }
-                            PoolKind::Average => {
-                                let count = w.sources(oy, ox).count().max(1) as f32;
-                                for p in w.sources(oy, ox) {
-                                    for ch in 0..c {
-                                        dx[p * c + ch] += g[o + ch] / count;
-                                    }
-                                }
+                        let count = w.sources(oy, ox).count().max(1) as f32;
+                        for p in w.sources(oy, ox) {
+                            for ch in 0..c {
+                                dx[p * c + ch] += g[o + ch] / count;
                             }
                         }
                     }
                 }
-            },
-        );
+            }),
+        }
         Ok(Some(dx))
     }
 }
