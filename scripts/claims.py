@@ -1,6 +1,6 @@
 """The notebooks' claims, checked against their own outputs (issue #21).
 
-Every sentence of notebooks 3-5 that states a result (a number, a ranking, a direction) is either
+Every sentence of notebooks 3-6 that states a result (a number, a ranking, a direction) is either
 written by the cell itself from its numbers (a verdict line composed by the crate) or checked here
 against the parsed outputs. Verdicts are checked too: each is recomputed from the numbers printed
 beside it, so a verdict that stopped matching its table fails.
@@ -14,18 +14,29 @@ data, the stand-in included.
 run_notebooks.py calls `claim_problems` for every notebook it runs or checks.
 """
 import html
+import json
 import math
+import os
 import re
+import statistics
 
 
 class Missing(Exception):
     """An output a claim reads is not in the notebook."""
 
 
+class Cells(list):
+    """The outputs' texts of a notebook's code cells, in order, with the notebook's markdown
+    (`.markdown`, one string) for the claims that check a number the text states."""
+    markdown = ""
+
+
 def cell_texts(nb):
     """The text of each code cell's outputs: streams, text/plain, and text/html with its tags
     stripped (table cells end in ` | `, rows in a newline; SVG charts and images left out)."""
-    texts = []
+    texts = Cells()
+    texts.markdown = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", [])
+                               if c.get("cell_type") == "markdown")
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -296,6 +307,30 @@ def work_grows_with_pixels(cells):
     return abs(ratio - 49) < 1.5, f"{m[1]} / {m[2]} GFLOP = {ratio:.1f} (the text: 49 times)"
 
 
+BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench")
+
+
+def the_convnet_overfits(cells):
+    text = cell_with(cells, r"Verdict: over 16 epochs")
+    v = find(r"Verdict: over 16 epochs.*", text)[0]
+    return "overfits from epoch" in v, v[:200]
+
+
+def keras_table_is_the_bench(cells):
+    """The markdown's table of test accuracies (snackml's and Keras's medians over their runs) holds
+    the medians of the runs recorded in bench/convnet-accuracy-32px-10ep.jsonl."""
+    rows = [json.loads(line) for line in open(os.path.join(BENCH, "convnet-accuracy-32px-10ep.jsonl"))
+            if line.startswith("{")]
+    details = []
+    for side, label in (("snackml", "snackml"), ("keras", "Keras")):
+        accs = [r["acc"] for r in rows if r.get("side") == side and r.get("phase") == "trained_test"]
+        shown = find(re.escape(label) + r", median of (\d+) runs \| (\d\.\d+) \|", cells.markdown)
+        if len(accs) != int(shown[1]) or f"{statistics.median(accs):.3f}" != shown[2]:
+            return False, f"{label}: the text says {shown[2]} over {shown[1]} runs, the bench {accs}"
+        details.append(f"{label} {shown[2]}")
+    return True, ", ".join(details) + " (the bench's medians)"
+
+
 NB3, NB4, NB5 = "03-loading-the-data.ipynb", "04-training-logistic-regression.ipynb", \
     "05-your-first-neural-network.ipynb"
 NB6 = "06-going-convolutional.ipynb"
@@ -328,6 +363,9 @@ CLAIMS = [
     (NB6, "a 224 × 224 forward pass is 49 times a 32 × 32 one", work_grows_with_pixels, False),
     (NB6, "every training-curve verdict matches its last-epoch table", history_verdicts, False),
     (NB6, "every accuracy comparison is recomputed from its numbers", compare_verdicts, False),
+    (NB6, "every gap verdict is recomputed from its table", gap_verdicts, False),
+    (NB6, "the table beside Keras holds the bench's medians", keras_table_is_the_bench, False),
+    (NB6, "on the photos, the plain convnet overfits within its 16 epochs (the tools are against that)", the_convnet_overfits, True),
 ]
 
 

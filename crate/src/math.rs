@@ -177,17 +177,10 @@ pub fn matmul_into(
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
 ) -> crate::Result<()> {
-    check_product(&a, &b, &c)?;
+    if !check_product(&a, &b, &mut c, accumulate)? {
+        return Ok(());
+    }
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    if k == 0 {
-        if !accumulate {
-            c.fill(0.0);
-        }
-        return Ok(());
-    }
     let threads = if 2 * m * n * k >= 2_000_000 { rayon::current_num_threads() } else { 1 };
     if threads > 1 && m <= 256 && n >= 64 * threads {
         let block = n.div_ceil(threads);
@@ -213,22 +206,20 @@ pub(crate) fn matmul_serial(
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
 ) -> crate::Result<()> {
-    check_product(&a, &b, &c)?;
-    if c.is_empty() {
-        return Ok(());
+    if check_product(&a, &b, &mut c, accumulate)? {
+        gemm_block(a, b, c.view_mut(), accumulate, gemm_common::Parallelism::None);
     }
-    if a.ncols() == 0 {
-        if !accumulate {
-            c.fill(0.0);
-        }
-        return Ok(());
-    }
-    gemm_block(a, b, c.view_mut(), accumulate, gemm_common::Parallelism::None);
     Ok(())
 }
 
-/// Checks that `A·B` is defined and fits `C`.
-fn check_product(a: &ArrayView2<f32>, b: &ArrayView2<f32>, c: &ArrayViewMut2<f32>) -> crate::Result<()> {
+/// Checks that `A·B` is defined and fits `C`; returns whether there is anything to multiply
+/// (an empty `C` has nothing; with an empty inner dimension `A·B` is zero, written here).
+fn check_product(
+    a: &ArrayView2<f32>,
+    b: &ArrayView2<f32>,
+    c: &mut ArrayViewMut2<f32>,
+    accumulate: bool,
+) -> crate::Result<bool> {
     if a.ncols() != b.nrows() {
         return Err(crate::Error::Shape(format!(
             "matmul of {:?} by {:?}: the inner dimensions differ ({} columns against {} rows)",
@@ -247,7 +238,10 @@ fn check_product(a: &ArrayView2<f32>, b: &ArrayView2<f32>, c: &ArrayViewMut2<f32
             (a.nrows(), b.ncols())
         )));
     }
-    Ok(())
+    if a.ncols() == 0 && !accumulate {
+        c.fill(0.0);
+    }
+    Ok(!c.is_empty() && a.ncols() > 0)
 }
 
 /// One call of gemm's f32 kernel on views with any strides.

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 /// About how many values one block of the im2col matrix holds (256 KiB of floats): small enough
 /// to stay in a core's cache between being laid out and being multiplied, large enough for the
-/// product to run near the GEMM's speed (measured in `examples/chapter7_layers.rs`).
+/// product to run near the GEMM's speed (measured in `examples/chapter7_step.rs, `--layers``).
 const BLOCK_VALUES: usize = 1 << 16;
 
 /// The fewest rows a block holds in backward (measured: 8 took the last convolution's backward
