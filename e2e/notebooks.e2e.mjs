@@ -61,7 +61,12 @@ const EXPECT = {
   '03': { pictures: 17, pictureCells: 2, found: 2 },
   '04': { pictures: 30, pictureCells: 5, found: 3, progress: true },
   '05': { pictures: 4, pictureCells: 3, found: 3, progress: true },
-  '06': { pictures: 4, pictureCells: 4, found: 3, progress: true },
+  // 06 trains the convnet four times for 16 epochs (13 minutes on 2 cores): scripts/run_notebooks.py
+  // runs it headless with the real kernel; here it is opened and its committed outputs must render,
+  // but it is not run again (`shownOnly`), so the test command stays within its time. Opened without
+  // running, a notebook is not trusted: JupyterLab's sanitiser drops the SVG charts of its HTML
+  // outputs, and the pictures left are the PNG ones (the filtered photo, the filters, the feature maps).
+  '06': { pictures: 4, pictureCells: 3, found: 3, progress: true, shownOnly: true },
 };
 
 const results = [];
@@ -329,7 +334,7 @@ async function main() {
       let page;
       try {
         page = await openNotebook(context, file, `e2e-${key}`);
-        await runAllCells(page);
+        if (!expect.shownOnly) await runAllCells(page);
         const state = await waitIdle(page, timeout, (s) => s.prompts.every((p) => !p.includes('*')), file);
         const elapsed = Date.now() - start;
         timings.push([file, elapsed]);
@@ -346,7 +351,8 @@ async function main() {
         if (out.pictures < expect.pictures || out.pictureCells < expect.pictureCells) {
           problems.push(`${out.pictures} rendered pictures in ${out.pictureCells} cells, want at least ${expect.pictures} in ${expect.pictureCells}`);
         }
-        const detail = `${secs(elapsed)}, ${state.prompts.length} code cells, ${out.pictures} pictures in ${out.pictureCells} cells` +
+        const detail = (expect.shownOnly ? 'shown with its committed outputs, not run: ' : '') +
+          `${secs(elapsed)}, ${state.prompts.length} code cells, ${out.pictures} pictures in ${out.pictureCells} cells` +
           (found ? `, ${found} "Found" lines` : '') + (progress ? `, ${progress} progress lines` : '') + `, screenshot ${shot}`;
         record(file, !problems.length, problems.length ? `${detail}\n    ${problems.join('\n    ')}` : detail);
 
