@@ -203,10 +203,13 @@ def batch_loss_is_the_mean(cells):
     return abs(mean - loss) < 2e-4, f"mean {mean}, test_on_batch {loss}"
 
 
-def fifteen_epochs_overfit(cells):
-    text = cell_with(cells, r"15 of 15")
-    v = find(r"Verdict: over 15 epochs.*", text)[0]
-    return "overfits from epoch" in v, v[:200]
+def overfits_within(epochs):
+    """The first curve verdict over `epochs` epochs says the model overfits."""
+    def check(cells):
+        text = cell_with(cells, rf"Verdict: over {epochs} epochs")
+        v = find(rf"Verdict: over {epochs} epochs.*", text)[0]
+        return "overfits from epoch" in v, v[:200]
+    return check
 
 
 def longer_widens_the_gap(cells):
@@ -310,12 +313,6 @@ def work_grows_with_pixels(cells):
 BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench")
 
 
-def the_convnet_overfits(cells):
-    text = cell_with(cells, r"Verdict: over 16 epochs")
-    v = find(r"Verdict: over 16 epochs.*", text)[0]
-    return "overfits from epoch" in v, v[:200]
-
-
 def keras_table_is_the_bench(cells):
     """The markdown's table of test accuracies (snackml's and Keras's medians over their runs) holds
     the medians of the runs recorded in bench/convnet-accuracy-32px-10ep.jsonl."""
@@ -347,7 +344,7 @@ CLAIMS = [
     (NB4, "training went on between the two background cells", training_went_on_in_the_background, False),
     (NB4, "the closing table shows this run's test accuracy", table_shows_this_run("after 5 epochs"), False),
     (NB4, "one accuracy on the 952 test photos is ±0.02", one_accuracy_is_002("after 5 epochs"), True),
-    (NB4, "on the photos, logistic regression overfits within 15 epochs (the chapter's lesson)", fifteen_epochs_overfit, True),
+    (NB4, "on the photos, logistic regression overfits within 15 epochs (the chapter's lesson)", overfits_within(15), True),
     (NB4, "on the photos, training longer widens the train/validation gap", longer_widens_the_gap, True),
     (NB5, "about 1.5 million parameters, almost all between the inputs and the hidden units", parameters, False),
     (NB5, "every training-curve verdict matches its last-epoch table", history_verdicts, False),
@@ -365,7 +362,7 @@ CLAIMS = [
     (NB6, "every accuracy comparison is recomputed from its numbers", compare_verdicts, False),
     (NB6, "every gap verdict is recomputed from its table", gap_verdicts, False),
     (NB6, "the table beside Keras holds the bench's medians", keras_table_is_the_bench, False),
-    (NB6, "on the photos, the plain convnet overfits within its 16 epochs (the tools are against that)", the_convnet_overfits, True),
+    (NB6, "on the photos, the plain convnet overfits within its 16 epochs (the tools are against that)", overfits_within(16), True),
 ]
 
 

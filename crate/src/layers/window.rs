@@ -60,8 +60,8 @@ impl Axis {
     }
 
     /// The first input pixel of output pixel `o`'s window when the whole window lies inside the
-    /// input (its pixels are then consecutive for a stride of 1 or any stride: a window is
-    /// `window` consecutive pixels), or `None` when part of it is padding.
+    /// input (its `window` pixels are then consecutive, whatever the stride), or `None` when part
+    /// of it is padding.
     #[inline]
     fn inside(&self, o: usize) -> Option<usize> {
         (o * self.stride).checked_sub(self.pad_before).filter(|&i| i + self.window <= self.input)

@@ -27,7 +27,10 @@ impl Sequential {
         let mut h = x.clone();
         for node in &self.layers {
             let z = node.forward_inference(h)?;
-            h = if node.layer().fuses_activation() { z } else { node.layer().activation().forward(z) };
+            h = match node.separate_activation() {
+                Some(activation) => activation.forward(z),
+                None => z,
+            };
             if node.name() == name {
                 break;
             }

@@ -1,6 +1,7 @@
 //! A layer in its model: the layer with the name the model gave it and the shapes it was built
 //! for (the model owns names and shapes; the layer owns its settings and weights).
 
+use crate::activations::Activation;
 use crate::layers::{Cache, Context, Layer, Param, Randomness};
 use crate::{Error, Result, Tensor};
 use ndarray::{ArrayView2, Ix2};
@@ -53,6 +54,13 @@ impl NamedLayer {
     pub(crate) fn forward_inference(&self, x: Tensor) -> Result<Tensor> {
         let (y, _) = self.layer.forward(x, &mut Context::inference()).map_err(|e| e.in_layer(&self.name))?;
         Ok(y)
+    }
+
+    /// The activation the model applies after the layer's forward pass: none when it is linear or
+    /// the layer applies it itself ([`Layer::fuses_activation`]).
+    pub(crate) fn separate_activation(&self) -> Option<Activation> {
+        let activation = self.layer.activation();
+        (activation != Activation::Linear && !self.layer.fuses_activation()).then_some(activation)
     }
 
     /// The layer's name in its model, e.g. `dense_1`.

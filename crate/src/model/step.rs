@@ -44,8 +44,10 @@ impl Sequential {
         let mut h = x;
         for (i, node) in self.layers.iter().enumerate() {
             let z = node.forward_inference(h)?;
-            let fused = node.layer().fuses_activation();
-            h = if (logits && i == top) || fused { z } else { node.layer().activation().forward(z) };
+            h = match node.separate_activation() {
+                Some(activation) if !(logits && i == top) => activation.forward(z),
+                _ => z,
+            };
         }
         Ok(h)
     }
@@ -59,14 +61,16 @@ impl Sequential {
         let mut h = x;
         for (i, node) in self.layers.iter_mut().enumerate() {
             let (z, cache) = node.forward_training(h)?;
-            let activation = node.layer().activation();
-            if activation == Activation::Linear || node.layer().fuses_activation() || (logits && i == top) {
-                tape.push((cache, None));
-                h = z;
-            } else {
-                let y = activation.forward(z);
-                tape.push((cache, Some(y.clone())));
-                h = y;
+            match node.separate_activation().filter(|_| !(logits && i == top)) {
+                None => {
+                    tape.push((cache, None));
+                    h = z;
+                }
+                Some(activation) => {
+                    let y = activation.forward(z);
+                    tape.push((cache, Some(y.clone())));
+                    h = y;
+                }
             }
         }
         Ok((h, tape))
