@@ -387,11 +387,14 @@ fn l2_regularised_model_gradients() {
 }
 
 /// Conv2D stores ∂kernel = colsᵀ·∂Y, ∂bias = Σ∂Y and returns ∂x = col2im(∂Y·Wᵀ), for valid and
-/// same padding, strides 1 and 2, kernels 1, 2 and 3, linear and sigmoid (smooth: no kinks).
+/// same padding, strides 1 and 2, kernels 1, 2 and 3, linear and sigmoid (smooth: no kinks). The
+/// 3 × 3, stride-1 cases with 4 or more channels run Winograd's products (odd sizes included).
 #[test]
 fn conv2d_gradients() {
     let cases = [
         (Conv2D::new(3, 3), [2, 5, 6, 2]),
+        (Conv2D::new(3, 3).padding(Padding::Same), [2, 5, 7, 4]),
+        (Conv2D::new(5, 3).activation(Activation::Sigmoid), [1, 7, 6, 6]),
         (Conv2D::new(2, 3).strides(2).padding(Padding::Same).activation(Activation::Sigmoid), [2, 7, 6, 3]),
         (Conv2D::new(4, 2).kernel_size_2d(2, 1).padding(Padding::Same), [1, 4, 5, 2]),
         (Conv2D::new(2, 1).use_bias(false), [2, 3, 3, 4]),

@@ -46,7 +46,41 @@ fn conv2d_forward_and_gradients_match_keras() {
             c.all_close(&format!("{what} d{}", p.name), &p.grad, &want);
         }
         c.report(&what);
+        if kernel == 3 && number(&case["strides"]) == 1.0 {
+            check_through_winograd(&what, conv, activation, case);
+        }
     }
+}
+
+/// A 3 × 3, stride-1 case again with a fourth input channel of zeros (and zero weights for it):
+/// the same numbers, now through Winograd's products (used from 4 channels up).
+fn check_through_winograd(what: &str, mut conv: Conv2D, activation: Activation, case: &serde_json::Value) {
+    use ndarray::{concatenate, s, Axis};
+    let pad = |t: ndarray::ArrayD<f32>, axis: usize| {
+        let mut shape = t.shape().to_vec();
+        shape[axis] = 1;
+        concatenate(Axis(axis), &[t.view(), ndarray::ArrayD::zeros(shape).view()]).unwrap()
+    };
+    let x = pad(tensor(&case["x"]), 3);
+    let mut weights = tensors(&case["weights"]);
+    weights[0] = pad(weights[0].clone(), 2);
+    conv.build(&x.shape()[1..], &mut snackml::seeded_rng(0)).unwrap();
+    for (p, w) in conv.params_mut().iter_mut().zip(weights) {
+        p.value = w;
+    }
+    let what = format!("{what} through Winograd");
+    let (z, cache) = conv.forward(x, &mut Context::training_deterministic()).unwrap();
+    let y = activation.forward(z);
+    let mut c = Checker::default();
+    c.all_close(&format!("{what} y"), &y, &tensor(&case["y"]));
+    let dz = activation.backward(&y, tensor(&case["upstream"])).unwrap();
+    let dx = conv.backward(cache, dz, true).unwrap().unwrap();
+    c.all_close(&format!("{what} dx"), &dx.slice(s![.., .., .., ..3]).to_owned().into_dyn(), &tensor(&case["dx"]));
+    let dweights = tensors(&case["dweights"]);
+    let dkernel = conv.params()[0].grad.slice(s![.., .., ..3, ..]).to_owned().into_dyn();
+    c.all_close(&format!("{what} dkernel"), &dkernel, &dweights[0]);
+    c.all_close(&format!("{what} dbias"), &conv.params()[1].grad, &dweights[1]);
+    c.report(&what);
 }
 
 /// Forward `y` and input gradient `dx` of a weightless layer against a fixture case.

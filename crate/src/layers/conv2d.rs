@@ -30,6 +30,7 @@
 //! ```
 
 use super::window::{Padding, Window};
+use super::winograd::Winograd;
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp, Param};
 use crate::activations::Activation;
 use crate::math::matmul_serial;
@@ -62,6 +63,9 @@ pub struct Conv2D {
     input_shape: Option<Vec<usize>>,
     #[serde(skip)]
     params: Vec<Param>,
+    /// Never use Winograd's products (the tests compare the two ways).
+    #[serde(skip)]
+    im2col_only: bool,
 }
 
 impl Conv2D {
@@ -77,6 +81,7 @@ impl Conv2D {
             use_bias: true,
             input_shape: None,
             params: Vec::new(),
+            im2col_only: false,
         }
     }
     /// A kernel of `rows × cols`.
@@ -216,6 +221,58 @@ impl Conv2D {
         Ok((dw, db))
     }
 
+    /// Backward through im2col for the batch `x` with output gradients `dy` (masked here by the
+    /// relu's flags `mask`): `∂W'` (in the kernel's order) and `∂b`, and `∂x` into `dx`.
+    fn backward_im2col(
+        &self,
+        window: &Window,
+        x: &[f32],
+        dy: &mut [f32],
+        mask: Option<&[bool]>,
+        dx: Option<&mut [f32]>,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let (in_len, out_len, f) = (window.input_len(), window.outputs() * self.filters, self.filters);
+        let n = dy.len() / out_len.max(1);
+        // Runs of whole images, one or a few a core: col2im adds into overlapping pixels.
+        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
+        let mut dxs: Vec<Option<&mut [f32]>> = match dx {
+            Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
+            None => (0..n.div_ceil(per)).map(|_| None).collect(),
+        };
+        let sums = dy
+            .par_chunks_mut(per * out_len)
+            .zip(x.par_chunks(per * in_len))
+            .zip(dxs.par_iter_mut())
+            .enumerate()
+            .map(|(i, ((dy, x), dx))| {
+                let mask = mask.map(|m| &m[i * per * out_len..][..dy.len()]);
+                self.backward_images(window, x, dy, mask, dx.as_deref_mut())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let (mut dw, mut db) = (Array2::zeros((window.patch_len(), f)), Array1::zeros(f));
+        for (w, b) in sums {
+            dw += &w;
+            db += &b;
+        }
+        Ok((dw.into_raw_vec_and_offset().0, db.to_vec()))
+    }
+
+    /// Winograd's products for `window`, when this layer's kernel and strides allow them.
+    fn winograd(&self, window: &Window) -> Result<Option<Winograd<'_>>> {
+        if self.im2col_only || !Winograd::applies(window, self.kernel_size, self.strides) {
+            return Ok(None);
+        }
+        let kernel =
+            self.params.first().ok_or_else(|| Error::NotBuilt("this Conv2D layer has no weights yet".into()))?;
+        let kernel = kernel.value.as_standard_layout();
+        let kernel = kernel.as_slice().ok_or_else(|| Error::Shape("Conv2D: the kernel is not contiguous".into()))?;
+        let bias = match self.bias() {
+            Some(b) => Some(b.to_slice().ok_or_else(|| Error::Shape("Conv2D: the bias is not contiguous".into()))?),
+            None => None,
+        };
+        Ok(Some(Winograd::new(*window, kernel, self.filters, bias, self.fused_relu())))
+    }
+
     /// The kernel as `(k_h·k_w·c_in) × c_out`.
     fn kernel_matrix(&self) -> Result<ArrayView2<'_, f32>> {
         let kernel =
@@ -322,16 +379,20 @@ impl Layer for Conv2D {
         let keep_mask = ctx.is_training() && self.fused_relu();
         let mut y = vec![0.0; n * outputs * f];
         let mut mask = vec![false; if keep_mask { y.len() } else { 0 }];
-        // One run of rows a core (a few more, so a busy core does not hold the others up).
-        let run = (n * outputs).div_ceil(4 * rayon::current_num_threads()).max(1) * f;
-        let mut masks: Vec<Option<&mut [bool]>> = match keep_mask {
-            true => mask.chunks_mut(run).map(Some).collect(),
-            false => y.chunks(run).map(|_| None).collect(),
-        };
-        y.par_chunks_mut(run)
-            .zip(masks.par_iter_mut())
-            .enumerate()
-            .try_for_each(|(i, (y, mask))| self.forward_rows(&window, xs, i * run / f, y, mask.as_deref_mut()))?;
+        if let Some(winograd) = self.winograd(&window)? {
+            winograd.forward(xs, &mut y, keep_mask.then_some(&mut mask[..]))?;
+        } else {
+            // One run of rows a core (a few more, so a busy core does not hold the others up).
+            let run = (n * outputs).div_ceil(4 * rayon::current_num_threads()).max(1) * f;
+            let mut masks: Vec<Option<&mut [bool]>> = match keep_mask {
+                true => mask.chunks_mut(run).map(Some).collect(),
+                false => y.chunks(run).map(|_| None).collect(),
+            };
+            y.par_chunks_mut(run)
+                .zip(masks.par_iter_mut())
+                .enumerate()
+                .try_for_each(|(i, (y, mask))| self.forward_rows(&window, xs, i * run / f, y, mask.as_deref_mut()))?;
+        }
         let y = Tensor::from_shape_vec(IxDyn(&[n, window.rows.output, window.cols.output, f]), y)
             .map_err(|e| Error::Shape(e.to_string()))?;
         let cache = if ctx.is_training() { Cache::new(vec![x]).with_mask(mask) } else { Cache::empty() };
@@ -340,7 +401,7 @@ impl Layer for Conv2D {
     fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         let x = cache.take(0, "Conv2D")?;
         let (window, x) = self.checked_input(x)?;
-        let (n, outputs, f) = (x.shape()[0], window.outputs(), self.filters);
+        let (n, f) = (x.shape()[0], self.filters);
         if grad.shape() != [n, window.rows.output, window.cols.output, f] {
             return Err(Error::Shape(format!("Conv2D: the gradient has shape {:?}", grad.shape())));
         }
@@ -351,33 +412,17 @@ impl Layer for Conv2D {
         let mut dy = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
         let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
         let mut dx = need_input_grad.then(|| Tensor::zeros(x.raw_dim()));
-        // Runs of whole images, one or a few a core: col2im adds into overlapping pixels.
-        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
-        let (in_len, out_len) = (window.input_len(), outputs * f);
         let dys = dy.as_slice_mut().ok_or_else(|| Error::Shape("Conv2D: the gradient is not contiguous".into()))?;
-        let mut dxs: Vec<Option<&mut [f32]>> = match dx.as_mut().and_then(|d| d.as_slice_mut()) {
-            Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
-            None => (0..n.div_ceil(per)).map(|_| None).collect(),
+        let dxs = dx.as_mut().and_then(|d| d.as_slice_mut());
+        let mask = self.fused_relu().then_some(mask);
+        let (dw, db) = match self.winograd(&window)? {
+            Some(winograd) => winograd.backward(xs, dys, mask, dxs)?,
+            None => self.backward_im2col(&window, xs, dys, mask, dxs)?,
         };
-        let sums = dys
-            .par_chunks_mut(per * out_len)
-            .zip(xs.par_chunks(per * in_len))
-            .zip(dxs.par_iter_mut())
-            .enumerate()
-            .map(|(i, ((dy, x), dx))| {
-                let mask = self.fused_relu().then(|| &mask[i * per * out_len..][..dy.len()]);
-                self.backward_images(&window, x, dy, mask, dx.as_deref_mut())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let (patch, kernel_shape) = (window.patch_len(), self.params[0].value.raw_dim());
-        let (mut dw, mut db) = (Array2::zeros((patch, f)), Array1::zeros(f));
-        for (w, b) in sums {
-            dw += &w;
-            db += &b;
-        }
-        self.params[0].grad = dw.into_shape_with_order(kernel_shape).map_err(|e| Error::Shape(e.to_string()))?;
+        let kernel_shape = self.params[0].value.raw_dim();
+        self.params[0].grad = Tensor::from_shape_vec(kernel_shape, dw).map_err(|e| Error::Shape(e.to_string()))?;
         if let Some(bias) = self.params.get_mut(1) {
-            bias.grad = db.into_dyn();
+            bias.grad = Tensor::from_shape_vec(IxDyn(&[f]), db).map_err(|e| Error::Shape(e.to_string()))?;
         }
         Ok(dx)
     }
@@ -442,6 +487,53 @@ mod tests {
         }
         let worst = dw.iter().zip(&dw_sum).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
         assert!(worst < 1e-4, "∂kernel over two blocks differs from the sum over images by {worst}");
+    }
+
+    /// `Conv2D`'s forward pass (with its relu mask) and gradients, the two ways.
+    fn both_ways(mut conv: Conv2D, shape: [usize; 4], seed: u64) -> [(Tensor, Tensor); 4] {
+        use rand::Rng;
+        let mut rng = crate::seeded_rng(seed);
+        conv.build(&shape[1..], &mut rng).unwrap();
+        if let Some(b) = conv.params.get_mut(1) {
+            b.value.mapv_inplace(|_| rng.random_range(-0.5..0.5));
+        }
+        let x = Tensor::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(-1.0..1.0));
+        let run = |im2col_only: bool| {
+            let mut conv = conv.clone();
+            conv.im2col_only = im2col_only;
+            let window = conv.window(&shape[1..]).unwrap();
+            assert_eq!(conv.winograd(&window).unwrap().is_some(), !im2col_only, "{shape:?}");
+            let (y, cache) = conv.forward(x.clone(), &mut Context::training_deterministic()).unwrap();
+            let dy = Tensor::from_shape_fn(y.raw_dim(), |i| ((i[1] * 7 + i[2] * 3 + i[3]) % 5) as f32 - 2.0);
+            let dx = conv.backward(cache, dy, true).unwrap().unwrap();
+            let db = conv.params.get(1).map_or(Tensor::zeros(IxDyn(&[0])), |b| b.grad.clone());
+            [y, dx, conv.params[0].grad.clone(), db]
+        };
+        let (winograd, im2col) = (run(false), run(true));
+        std::array::from_fn(|i| (winograd[i].clone(), im2col[i].clone()))
+    }
+
+    #[test]
+    fn winograd_gives_what_im2col_gives() {
+        let relu = |c: Conv2D| c.activation(Activation::Relu);
+        let cases = [
+            (relu(Conv2D::new(5, 3).padding(Padding::Same)), [3, 8, 8, 4]),
+            (Conv2D::new(3, 3).padding(Padding::Same), [2, 7, 9, 6]), // odd: half tiles
+            (relu(Conv2D::new(4, 3).use_bias(false)), [2, 7, 6, 5]),  // valid: 5 × 4 outputs
+            (Conv2D::new(2, 3), [1, 3, 3, 4]),                        // one output pixel
+            (Conv2D::new(2, 3).padding(Padding::Same), [2, 1, 2, 4]), // smaller than a tile
+            (relu(Conv2D::new(7, 3).padding(Padding::Same)), [9, 20, 18, 9]), // many blocks and runs
+        ];
+        for (i, (conv, shape)) in cases.into_iter().enumerate() {
+            for (what, (got, want)) in ["y", "∂x", "∂kernel", "∂bias"].iter().zip(both_ways(conv, shape, i as u64))
+            {
+                assert_eq!(got.shape(), want.shape());
+                // Against the largest value: sums of thousands of terms round differently.
+                let scale = want.iter().fold(1.0f32, |m, b| m.max(b.abs()));
+                let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max) / scale;
+                assert!(worst < 1e-5, "case {i} {shape:?}: {what} differs by {worst} of its largest value");
+            }
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod pooling;
 mod rescaling;
 mod reshape;
 mod window;
+mod winograd;
 
 pub use activation::ActivationLayer;
 pub use batch_norm::BatchNormalization;

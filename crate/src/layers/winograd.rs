@@ -1,0 +1,468 @@
+//! Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast Algorithms for Convolutional
+//! Neural Networks", 2016): a 3 × 3, stride-1 convolution with 16 multiplications per 2 × 2
+//! outputs and channel pair instead of 36.
+//!
+//! The output is cut into 2 × 2 tiles; tile `t` reads the 4 × 4 input patch `d` around it. Per
+//! input channel `c`, output filter `f` and tile,
+//! `Y = Aᵀ [(G g G ᵀ) ⊙ (Bᵀ d B)] A` with
+//! ```text
+//!        ⎡1  0 −1  0⎤       ⎡ 1   0   0⎤
+//!   Bᵀ = ⎢0  1  1  0⎥   G = ⎢½   ½   ½⎥   Aᵀ = ⎡1 1  1  0⎤
+//!        ⎢0 −1  1  0⎥       ⎢½  −½   ½⎥        ⎣0 1 −1 −1⎦
+//!        ⎣0  1  0 −1⎦       ⎣ 0   0   1⎦
+//! ```
+//! Summed over the input channels, the 16 products `⊙` become 16 matrix products, one per
+//! position `ξ` of the 4 × 4 tile: `M[ξ] = V[ξ] · U[ξ]`, with `V[ξ]` of `tiles × c_in` (the input
+//! transform `Bᵀ d B`) and `U[ξ]` of `c_in × c_out` (the kernel transform `G g Gᵀ`).
+//!
+//! Backward is the exact transpose of each step: `∂M = A ∂Y Aᵀ` per tile, `∂U[ξ] = V[ξ]ᵀ · ∂M[ξ]`,
+//! `∂g = Gᵀ ∂U G`, and `∂V[ξ] = ∂M[ξ] · U[ξ]ᵀ`, `∂d = B ∂V Bᵀ` added into the input's pixels (the
+//! 4 × 4 patches overlap by two pixels). The forward pass keeps only `x`; backward transforms it
+//! again.
+//!
+//! Each core takes a run of tile rows (in backward, of whole images, since patches overlap) and goes
+//! through it in blocks of at least [`MIN_TILES`] tiles: transform the block's inputs, run the 16
+//! products, transform the outputs and add the bias and relu while they are still in cache.
+//! Every transform works on whole channel vectors (`lanes`), so that it vectorises.
+
+use super::window::Window;
+use crate::math::matmul_serial;
+use crate::{Error, Result};
+use ndarray::{ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+
+/// About how many values (inputs and outputs of the 16 products) a block holds.
+const BLOCK_VALUES: usize = 1 << 17;
+
+/// The fewest tiles a block holds: each block reads all 16 `U[ξ]` (4 MiB for 256 → 256 filters),
+/// so a short block spends its time reading them.
+const MIN_TILES: usize = 128;
+
+/// The fewest input channels for which the Winograd products pay (below, im2col's longer rows win).
+const MIN_CHANNELS: usize = 4;
+
+/// Bᵀ, the input transform's matrix.
+const BT: [[f32; 4]; 4] = [[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, -1.0, 1.0, 0.0], [0.0, 1.0, 0.0, -1.0]];
+/// B, its transpose (the input gradient's).
+const B: [[f32; 4]; 4] = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, -1.0]];
+/// G, the kernel transform's matrix.
+const G: [[f32; 3]; 4] = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]];
+/// Gᵀ (the kernel gradient's).
+const GT: [[f32; 4]; 3] = [[1.0, 0.5, 0.5, 0.0], [0.0, 0.5, -0.5, 0.0], [0.0, 0.5, 0.5, 1.0]];
+/// Aᵀ, the output transform's matrix.
+const AT: [[f32; 4]; 2] = [[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]];
+/// A (the output gradient's).
+const A: [[f32; 2]; 4] = [[1.0, 0.0], [1.0, 1.0], [1.0, -1.0], [0.0, -1.0]];
+
+/// `out(i, j) = Σ_{a, b} L[i][a] · v(a, b) · R[j][b]` on lanes of `len` values (one value per
+/// channel, or per channel pair for the kernel): lane `(a, b)` of `v` starts at `src[at(a, b)]`,
+/// lane `(i, j)` of the result at `dst[to(i, j)]`; `tmp` holds `OR × IC` lanes between the passes.
+///
+/// Inlined with constant matrices, the zero terms drop out and each lane loop vectorises (the
+/// sum starts at −0, which adding a value leaves unchanged, so the first term is not an add).
+///
+/// Runs with the widest vectors the CPU has (AVX-512 or AVX2, found at run time; the crate
+/// itself is compiled for any x86-64).
+#[allow(clippy::too_many_arguments)]
+fn transform<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    l: &[[f32; IR]; OR],
+    r: &[[f32; IC]; OC],
+    src: &[f32],
+    at: impl Fn(usize, usize) -> usize,
+    tmp: &mut [f32],
+    dst: &mut [f32],
+    to: impl Fn(usize, usize) -> usize,
+    len: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, checked just above.
+            return unsafe { transform_avx512(l, r, src, at, tmp, dst, to, len) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { transform_avx2(l, r, src, at, tmp, dst, to, len) };
+        }
+    }
+    transform_lanes(l, r, src, at, tmp, dst, to, len)
+}
+
+/// [`transform`] compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+fn transform_avx512<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    l: &[[f32; IR]; OR],
+    r: &[[f32; IC]; OC],
+    src: &[f32],
+    at: impl Fn(usize, usize) -> usize,
+    tmp: &mut [f32],
+    dst: &mut [f32],
+    to: impl Fn(usize, usize) -> usize,
+    len: usize,
+) {
+    transform_lanes(l, r, src, at, tmp, dst, to, len)
+}
+
+/// [`transform`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+fn transform_avx2<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    l: &[[f32; IR]; OR],
+    r: &[[f32; IC]; OC],
+    src: &[f32],
+    at: impl Fn(usize, usize) -> usize,
+    tmp: &mut [f32],
+    dst: &mut [f32],
+    to: impl Fn(usize, usize) -> usize,
+    len: usize,
+) {
+    transform_lanes(l, r, src, at, tmp, dst, to, len)
+}
+
+/// [`transform`]'s body, inlined into each of the above.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn transform_lanes<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    l: &[[f32; IR]; OR],
+    r: &[[f32; IC]; OC],
+    src: &[f32],
+    at: impl Fn(usize, usize) -> usize,
+    tmp: &mut [f32],
+    dst: &mut [f32],
+    to: impl Fn(usize, usize) -> usize,
+    len: usize,
+) {
+    let tmp = &mut tmp[..OR * IC * len];
+    for b in 0..IC {
+        let column: [&[f32]; IR] = std::array::from_fn(|a| &src[at(a, b)..][..len]);
+        for (i, coefficients) in l.iter().enumerate() {
+            combine(coefficients, &column, &mut tmp[(i * IC + b) * len..][..len]);
+        }
+    }
+    for i in 0..OR {
+        let row: [&[f32]; IC] = std::array::from_fn(|b| &tmp[(i * IC + b) * len..][..len]);
+        for (j, coefficients) in r.iter().enumerate() {
+            combine(coefficients, &row, &mut dst[to(i, j)..][..len]);
+        }
+    }
+}
+
+/// `out = Σ_k c[k] · v[k]`, lane by lane, over the non-zero `c[k]` only (at most three in each
+/// row of the matrices here; a loop per count, so that each vectorises).
+#[inline(always)]
+fn combine<const K: usize>(c: &[f32; K], v: &[&[f32]; K], out: &mut [f32]) {
+    let n = out.len();
+    let mut terms = [(0.0, &[][..]); K];
+    let mut count = 0;
+    for (&c, &v) in c.iter().zip(v).filter(|(&c, _)| c != 0.0) {
+        terms[count] = (c, &v[..n]);
+        count += 1;
+    }
+    match terms[..count] {
+        [] => out.fill(0.0),
+        [(a, x)] => out.iter_mut().zip(x).for_each(|(o, &x)| *o = a * x),
+        [(a, x), (b, y)] => out.iter_mut().zip(x).zip(y).for_each(|((o, &x), &y)| *o = a * x + b * y),
+        [(a, x), (b, y), (c, z), ref rest @ ..] => {
+            out.iter_mut().zip(x).zip(y).zip(z).for_each(|(((o, &x), &y), &z)| *o = a * x + b * y + c * z);
+            for &(d, w) in rest {
+                out.iter_mut().zip(w).for_each(|(o, &w)| *o += d * w);
+            }
+        }
+    }
+}
+
+/// A 3 × 3, stride-1 convolution's weights ready for Winograd's products, and its shapes.
+pub(super) struct Winograd<'a> {
+    window: Window,
+    filters: usize,
+    /// `U[ξ] = G g Gᵀ`: 16 matrices of `c_in × c_out`.
+    u: Vec<f32>,
+    bias: Option<&'a [f32]>,
+    relu: bool,
+    /// Tiles down and across one image: `⌈h_out / 2⌉`, `⌈w_out / 2⌉`.
+    tiles: [usize; 2],
+}
+
+impl<'a> Winograd<'a> {
+    /// Whether a convolution of `kernel_size` and `strides` over `window` runs here.
+    pub(super) fn applies(window: &Window, kernel_size: [usize; 2], strides: [usize; 2]) -> bool {
+        kernel_size == [3, 3] && strides == [1, 1] && window.channels >= MIN_CHANNELS
+    }
+
+    /// The products for `kernel` `(3, 3, c_in, filters)` over `window`, with its `bias`, and a
+    /// fused relu when `relu`.
+    pub(super) fn new(window: Window, kernel: &[f32], filters: usize, bias: Option<&'a [f32]>, relu: bool) -> Self {
+        let len = window.channels * filters;
+        let mut u = vec![0.0; 16 * len];
+        let mut tmp = vec![0.0; 12 * len];
+        transform(&G, &G, kernel, |a, b| (3 * a + b) * len, &mut tmp, &mut u, |i, j| (4 * i + j) * len, len);
+        let tiles = [window.rows.output.div_ceil(2), window.cols.output.div_ceil(2)];
+        Winograd { window, filters, u, bias, relu, tiles }
+    }
+
+    /// `U[ξ]` as a matrix.
+    fn u(&self, xi: usize) -> Result<ArrayView2<'_, f32>> {
+        let (c, f) = (self.window.channels, self.filters);
+        matrix(&self.u[xi * c * f..][..c * f], c, f)
+    }
+
+    /// How many tile rows a block holds.
+    fn block_rows(&self) -> usize {
+        let tiles = (BLOCK_VALUES / (16 * (self.window.channels + self.filters))).max(MIN_TILES);
+        (tiles / self.tiles[1]).max(1)
+    }
+
+    /// The output values of one tile row (its two output rows; one for the last of an odd
+    /// height).
+    fn tile_row_len(&self) -> usize {
+        2 * self.window.cols.output * self.filters
+    }
+
+    /// `y` (and with `mask`, the relu's `y > 0`) for the batch `x`, both channels-last.
+    pub(super) fn forward(&self, x: &[f32], y: &mut [f32], mask: Option<&mut [bool]>) -> Result<()> {
+        let image = self.window.outputs() * self.filters;
+        let row = self.tile_row_len();
+        let mut ys: Vec<&mut [f32]> = y.chunks_mut(image).flat_map(|y| y.chunks_mut(row)).collect();
+        let mut masks: Vec<Option<&mut [bool]>> = match mask {
+            Some(m) => m.chunks_mut(image).flat_map(|m| m.chunks_mut(row)).map(Some).collect(),
+            None => ys.iter().map(|_| None).collect(),
+        };
+        // One run of tile rows a core (a few more, so that a busy core does not hold the others up).
+        let run = ys.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+        ys.par_chunks_mut(run)
+            .zip(masks.par_chunks_mut(run))
+            .enumerate()
+            .try_for_each(|(i, (ys, masks))| self.forward_run(x, i * run, ys, masks))
+    }
+
+    /// Forward over the tile rows `first..` (counted over the batch), whose outputs are `ys`.
+    fn forward_run(
+        &self,
+        x: &[f32],
+        first: usize,
+        ys: &mut [&mut [f32]],
+        masks: &mut [Option<&mut [bool]>],
+    ) -> Result<()> {
+        let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
+        let block = self.block_rows();
+        let mut v = vec![0.0; 16 * block * across * c];
+        let mut m = vec![0.0; 16 * block * across * f];
+        let mut tmp = vec![0.0; 16 * across * c.max(f)];
+        let mut patch = vec![0.0; 16 * across * c];
+        let mut out = vec![0.0; 4 * across * f];
+        for (k, (ys, masks)) in ys.chunks_mut(block).zip(masks.chunks_mut(block)).enumerate() {
+            let tiles = ys.len() * across;
+            let (v, m) = (&mut v[..16 * tiles * c], &mut m[..16 * tiles * f]);
+            self.input_transform(x, first + k * block, ys.len(), v, &mut patch, &mut tmp);
+            for xi in 0..16 {
+                let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                matmul_serial(vx, self.u(xi)?, matrix_mut(&mut m[xi * tiles * f..][..tiles * f], tiles, f)?, false)?;
+            }
+            for (r, (y, mask)) in ys.iter_mut().zip(masks.iter_mut()).enumerate() {
+                let (at, len) = (|a: usize, b: usize| ((4 * a + b) * tiles + r * across) * f, across * f);
+                transform(&AT, &AT, m, at, &mut tmp, &mut out, |i, j| (2 * i + j) * len, len);
+                self.write_outputs(&out, y, mask.as_deref_mut());
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a tile row's 2 × 2 outputs `out` (4 lanes of `tiles × filters`, one per position
+    /// in the tile) into its output rows `y`, with the bias and relu, and the relu's flags into
+    /// `mask`.
+    fn write_outputs(&self, out: &[f32], y: &mut [f32], mut mask: Option<&mut [bool]>) {
+        let (w, f, across) = (self.window.cols.output, self.filters, self.tiles[1]);
+        let rows = y.len() / (w * f);
+        for (i, j, t) in (0..rows).flat_map(|i| (0..2).flat_map(move |j| (0..across).map(move |t| (i, j, t)))) {
+            if 2 * t + j < w {
+                let at = (i * w + 2 * t + j) * f;
+                let dst = &mut y[at..][..f];
+                dst.copy_from_slice(&out[((2 * i + j) * across + t) * f..][..f]);
+                if let Some(bias) = self.bias {
+                    dst.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
+                }
+                if self.relu {
+                    dst.iter_mut().for_each(|y| *y = crate::math::relu(*y));
+                }
+                if let Some(mask) = mask.as_deref_mut() {
+                    mask[at..][..f].iter_mut().zip(dst.iter()).for_each(|(m, &y)| *m = y > 0.0);
+                }
+            }
+        }
+    }
+
+    /// `V = Bᵀ d B` for the `rows` tile rows from `first` (counted over `x`'s images) into `v`,
+    /// laid out as 16 matrices of `tiles × c_in`. A tile row at a time: its tiles are consecutive
+    /// rows of each matrix, so each transform runs on lanes of `tiles × c_in` values.
+    fn input_transform(&self, x: &[f32], first: usize, rows: usize, v: &mut [f32], patch: &mut [f32], tmp: &mut [f32]) {
+        let (c, across) = (self.window.channels, self.tiles[1]);
+        let (tiles, len) = (rows * across, across * c);
+        for r in 0..rows {
+            self.gather(x, first + r, patch);
+            let to = |i: usize, j: usize| ((4 * i + j) * tiles + r * across) * c;
+            transform(&BT, &BT, patch, |a, b| (4 * a + b) * len, tmp, v, to, len);
+        }
+    }
+
+    /// The 4 × 4 input patches of tile row `row` (counted over the batch): for each position `k`
+    /// in a patch and each tile `t`, where that value sits in `patch` (lane `k`, tile `t`) and
+    /// its offset in the batch, or `None` for padding.
+    fn patch_pixels(&self, row: usize) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
+        let (rows, cols, c, across) = (self.window.rows, self.window.cols, self.window.channels, self.tiles[1]);
+        let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
+        (0..16).flat_map(move |k| (0..across).map(move |t| (k, t))).map(move |(k, t)| {
+            let r = (2 * tr + k / 4).checked_sub(rows.pad_before).filter(|&r| r < rows.input);
+            let s = (2 * t + k % 4).checked_sub(cols.pad_before).filter(|&s| s < cols.input);
+            let offset = r.zip(s).map(|(r, s)| ((image * rows.input + r) * cols.input + s) * c);
+            ((k * across + t) * c, offset)
+        })
+    }
+
+    /// Copies tile row `row`'s input patches into `patch` (16 lanes of `tiles × c_in`; zeros
+    /// for padding).
+    fn gather(&self, x: &[f32], row: usize, patch: &mut [f32]) {
+        let c = self.window.channels;
+        for (at, offset) in self.patch_pixels(row) {
+            let dst = &mut patch[at..][..c];
+            match offset {
+                Some(o) => dst.copy_from_slice(&x[o..][..c]),
+                None => dst.fill(0.0),
+            }
+        }
+    }
+
+    /// Adds tile row `row`'s patch gradients `patch` (laid out as [`gather`](Self::gather)'s)
+    /// into `dx`, padding dropped.
+    fn scatter(&self, patch: &[f32], row: usize, dx: &mut [f32]) {
+        let c = self.window.channels;
+        for (at, offset) in self.patch_pixels(row) {
+            if let Some(o) = offset {
+                dx[o..][..c].iter_mut().zip(&patch[at..][..c]).for_each(|(d, g)| *d += g);
+            }
+        }
+    }
+
+    /// Backward for the batch `x` with output gradients `dy` (masked here by the relu's flags
+    /// `mask`): the kernel's and bias's gradients, and the input's into `dx`.
+    pub(super) fn backward(
+        &self,
+        x: &[f32],
+        dy: &mut [f32],
+        mask: Option<&[bool]>,
+        dx: Option<&mut [f32]>,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let (c, f) = (self.window.channels, self.filters);
+        let (in_len, out_len) = (self.window.input_len(), self.window.outputs() * f);
+        let n = dy.len() / out_len.max(1);
+        // Runs of whole images, one or a few a core: the patches of neighbouring tiles overlap.
+        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
+        let mut dxs: Vec<Option<&mut [f32]>> = match dx {
+            Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
+            None => (0..n.div_ceil(per)).map(|_| None).collect(),
+        };
+        let sums = dy
+            .par_chunks_mut(per * out_len)
+            .zip(x.par_chunks(per * in_len))
+            .zip(dxs.par_iter_mut())
+            .enumerate()
+            .map(|(i, ((dy, x), dx))| {
+                let mask = mask.map(|m| &m[i * per * out_len..][..dy.len()]);
+                self.backward_images(x, dy, mask, dx.as_deref_mut())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let (mut du, mut db) = (vec![0.0; 16 * c * f], vec![0.0; f]);
+        for (u, b) in sums {
+            du.iter_mut().zip(&u).for_each(|(s, v)| *s += v);
+            db.iter_mut().zip(&b).for_each(|(s, v)| *s += v);
+        }
+        let (len, mut dw) = (c * f, vec![0.0; 9 * c * f]);
+        let mut tmp = vec![0.0; 12 * len];
+        transform(&GT, &GT, &du, |a, b| (4 * a + b) * len, &mut tmp, &mut dw, |i, j| (3 * i + j) * len, len);
+        Ok((dw, db))
+    }
+
+    /// Backward over one core's run of whole images; returns its `∂U` (16 matrices `c_in × c_out`)
+    /// and `∂b`.
+    fn backward_images(
+        &self,
+        x: &[f32],
+        dy: &mut [f32],
+        mask: Option<&[bool]>,
+        mut dx: Option<&mut [f32]>,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
+        if let Some(mask) = mask {
+            // A select rather than a branch, so that the loop vectorises.
+            dy.iter_mut().zip(mask).for_each(|(g, &m)| *g = if m { *g } else { 0.0 });
+        }
+        let mut db = vec![0.0; f];
+        for g in dy.chunks_exact(f.max(1)) {
+            db.iter_mut().zip(g).for_each(|(s, g)| *s += g);
+        }
+        let tile_rows = dy.len() / (self.window.outputs() * f).max(1) * self.tiles[0];
+        let block = self.block_rows();
+        let mut du = vec![0.0; 16 * c * f];
+        let mut v = vec![0.0; 16 * block * across * c];
+        let mut dm = vec![0.0; 16 * block * across * f];
+        let mut tmp = vec![0.0; 16 * across * c.max(f)];
+        let mut patch = vec![0.0; 16 * across * c.max(f)];
+        for first in (0..tile_rows).step_by(block) {
+            let rows = block.min(tile_rows - first);
+            let tiles = rows * across;
+            let (v, dm) = (&mut v[..16 * tiles * c], &mut dm[..16 * tiles * f]);
+            for r in 0..rows {
+                self.gather_gradient(dy, first + r, &mut patch);
+                let (to, len) = (|i: usize, j: usize| ((4 * i + j) * tiles + r * across) * f, across * f);
+                transform(&A, &A, &patch, |a, b| (2 * a + b) * len, &mut tmp, dm, to, len);
+            }
+            self.input_transform(x, first, rows, v, &mut patch, &mut tmp);
+            for xi in 0..16 {
+                let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
+                matmul_serial(vx.t(), dmx, matrix_mut(&mut du[xi * c * f..][..c * f], c, f)?, true)?;
+                // ∂U += Vᵀ·∂M
+            }
+            let Some(dx) = dx.as_deref_mut() else { continue };
+            for xi in 0..16 {
+                let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
+                let dv = matrix_mut(&mut v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                matmul_serial(dmx, self.u(xi)?.t(), dv, false)?; // ∂V = ∂M·Uᵀ
+            }
+            for r in 0..rows {
+                let (at, len) = (|a: usize, b: usize| ((4 * a + b) * tiles + r * across) * c, across * c);
+                transform(&B, &B, v, at, &mut tmp, &mut patch, |i, j| (4 * i + j) * len, len);
+                self.scatter(&patch, first + r, dx);
+            }
+        }
+        Ok((du, db))
+    }
+
+    /// Copies tile row `row`'s 2 × 2 output gradients into `patch` (4 lanes of `tiles ×
+    /// filters`; zeros past the edge of an odd-sized output).
+    fn gather_gradient(&self, dy: &[f32], row: usize, patch: &mut [f32]) {
+        let (h, w, f, across) = (self.window.rows.output, self.window.cols.output, self.filters, self.tiles[1]);
+        let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
+        for (k, t) in (0..4).flat_map(|k| (0..across).map(move |t| (k, t))) {
+            let (r, s) = (2 * tr + k / 2, 2 * t + k % 2);
+            let dst = &mut patch[(k * across + t) * f..][..f];
+            if r < h && s < w {
+                dst.copy_from_slice(&dy[((image * h + r) * w + s) * f..][..f]);
+            } else {
+                dst.fill(0.0);
+            }
+        }
+    }
+}
+
+/// `values` as a `rows × cols` matrix.
+fn matrix(values: &[f32], rows: usize, cols: usize) -> Result<ArrayView2<'_, f32>> {
+    ArrayView2::from_shape((rows, cols), values).map_err(|e| Error::Shape(e.to_string()))
+}
+
+/// `values` as a mutable `rows × cols` matrix.
+fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> Result<ArrayViewMut2<'_, f32>> {
+    ArrayViewMut2::from_shape((rows, cols), values).map_err(|e| Error::Shape(e.to_string()))
+}
