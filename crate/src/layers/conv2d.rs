@@ -232,23 +232,10 @@ impl Conv2D {
         dx: Option<&mut [f32]>,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let (in_len, out_len, f) = (window.input_len(), window.outputs() * self.filters, self.filters);
-        let n = dy.len() / out_len.max(1);
-        // Runs of whole images, one or a few a core: col2im adds into overlapping pixels.
-        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
-        let mut dxs: Vec<Option<&mut [f32]>> = match dx {
-            Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
-            None => (0..n.div_ceil(per)).map(|_| None).collect(),
-        };
-        let sums = dy
-            .par_chunks_mut(per * out_len)
-            .zip(x.par_chunks(per * in_len))
-            .zip(dxs.par_iter_mut())
-            .enumerate()
-            .map(|(i, ((dy, x), dx))| {
-                let mask = mask.map(|m| &m[i * per * out_len..][..dy.len()]);
-                self.backward_images(window, x, dy, mask, dx.as_deref_mut())
-            })
-            .collect::<Result<Vec<_>>>()?;
+        // col2im adds into overlapping pixels: runs of whole images.
+        let sums = over_image_runs([in_len, out_len], x, dy, mask, dx, |x, dy, mask, dx| {
+            self.backward_images(window, x, dy, mask, dx)
+        })?;
         let (mut dw, mut db) = (Array2::zeros((window.patch_len(), f)), Array1::zeros(f));
         for (w, b) in sums {
             dw += &w;
@@ -301,6 +288,35 @@ impl Conv2D {
         let x = if x.is_standard_layout() { x } else { x.as_standard_layout().into_owned() };
         Ok((window, x))
     }
+}
+
+/// Runs `work(x, ∂y, mask, ∂x)` in parallel over runs of whole images (one or a few a core, so that
+/// no two runs add into the same input pixel), `lens` being the values per input and per output
+/// image; returns each run's result, in order.
+pub(super) fn over_image_runs<T: Send>(
+    lens: [usize; 2],
+    x: &[f32],
+    dy: &mut [f32],
+    mask: Option<&[bool]>,
+    dx: Option<&mut [f32]>,
+    work: impl Fn(&[f32], &mut [f32], Option<&[bool]>, Option<&mut [f32]>) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let [in_len, out_len] = lens;
+    let n = dy.len() / out_len.max(1);
+    let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
+    let mut dxs: Vec<Option<&mut [f32]>> = match dx {
+        Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
+        None => (0..n.div_ceil(per)).map(|_| None).collect(),
+    };
+    dy.par_chunks_mut(per * out_len)
+        .zip(x.par_chunks(per * in_len))
+        .zip(dxs.par_iter_mut())
+        .enumerate()
+        .map(|(i, ((dy, x), dx))| {
+            let mask = mask.map(|m| &m[i * per * out_len..][..dy.len()]);
+            work(x, dy, mask, dx.as_deref_mut())
+        })
+        .collect()
 }
 
 /// ONNX's `auto_pad` for a TensorFlow padding: `"same"` pads as TensorFlow does, the odd pixel

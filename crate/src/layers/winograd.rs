@@ -30,6 +30,7 @@
 //! away from Keras's 0.0087 (3e-4 relative), outside the `1e-6 + 1e-5·|b|` every layer here is
 //! held to; F(2×2, 3×3) passes it. The code is written for any tile side [`M`] with its matrices.
 
+use super::conv2d::over_image_runs;
 use super::window::Window;
 use crate::math::matmul_serial;
 use crate::{Error, Result};
@@ -117,39 +118,29 @@ fn transform<const IR: usize, const IC: usize, const OR: usize, const OC: usize>
     transform_lanes(l, r, src, at, tmp, dst, to, len)
 }
 
-/// [`transform`] compiled for AVX-512.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-fn transform_avx512<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-    l: &[[f32; IR]; OR],
-    r: &[[f32; IC]; OC],
-    src: &[f32],
-    at: impl Fn(usize, usize) -> usize,
-    tmp: &mut [f32],
-    dst: &mut [f32],
-    to: impl Fn(usize, usize) -> usize,
-    len: usize,
-) {
-    transform_lanes(l, r, src, at, tmp, dst, to, len)
+/// Defines `$name`, [`transform`] compiled with the target feature `$feature`.
+macro_rules! transform_for {
+    ($name:ident, $feature:literal) => {
+        #[doc = concat!("[`transform`] compiled for ", $feature, ".")]
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        #[allow(clippy::too_many_arguments)]
+        fn $name<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+            l: &[[f32; IR]; OR],
+            r: &[[f32; IC]; OC],
+            src: &[f32],
+            at: impl Fn(usize, usize) -> usize,
+            tmp: &mut [f32],
+            dst: &mut [f32],
+            to: impl Fn(usize, usize) -> usize,
+            len: usize,
+        ) {
+            transform_lanes(l, r, src, at, tmp, dst, to, len)
+        }
+    };
 }
-
-/// [`transform`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-fn transform_avx2<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-    l: &[[f32; IR]; OR],
-    r: &[[f32; IC]; OC],
-    src: &[f32],
-    at: impl Fn(usize, usize) -> usize,
-    tmp: &mut [f32],
-    dst: &mut [f32],
-    to: impl Fn(usize, usize) -> usize,
-    len: usize,
-) {
-    transform_lanes(l, r, src, at, tmp, dst, to, len)
-}
+transform_for!(transform_avx512, "avx512f");
+transform_for!(transform_avx2, "avx2");
 
 /// [`transform`]'s body, inlined into each of the above.
 #[inline(always)]
@@ -385,23 +376,10 @@ impl<'a> Winograd<'a> {
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let (c, f) = (self.window.channels, self.filters);
         let (in_len, out_len) = (self.window.input_len(), self.window.outputs() * f);
-        let n = dy.len() / out_len.max(1);
-        // Runs of whole images, one or a few a core: the patches of neighbouring tiles overlap.
-        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
-        let mut dxs: Vec<Option<&mut [f32]>> = match dx {
-            Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
-            None => (0..n.div_ceil(per)).map(|_| None).collect(),
-        };
-        let sums = dy
-            .par_chunks_mut(per * out_len)
-            .zip(x.par_chunks(per * in_len))
-            .zip(dxs.par_iter_mut())
-            .enumerate()
-            .map(|(i, ((dy, x), dx))| {
-                let mask = mask.map(|m| &m[i * per * out_len..][..dy.len()]);
-                self.backward_images(x, dy, mask, dx.as_deref_mut())
-            })
-            .collect::<Result<Vec<_>>>()?;
+        // The patches of neighbouring tiles overlap: runs of whole images.
+        let sums = over_image_runs([in_len, out_len], x, dy, mask, dx, |x, dy, mask, dx| {
+            self.backward_images(x, dy, mask, dx)
+        })?;
         let (mut du, mut db) = (vec![0.0; P * c * f], vec![0.0; f]);
         for (u, b) in sums {
             du.iter_mut().zip(&u).for_each(|(s, v)| *s += v);
