@@ -29,6 +29,7 @@
 //! assert_eq!(Conv2D::new(8, 5).strides(2).output_shape(&[9, 9, 3]).unwrap(), vec![3, 3, 8]);
 //! ```
 
+use super::scratch::with_scratch;
 use super::window::{Padding, Window};
 use super::winograd::Winograd;
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp, Param};
@@ -158,27 +159,28 @@ impl Conv2D {
         let block = Self::block_rows(window, false);
         let kernel = self.kernel_matrix()?;
         let bias = self.bias();
-        let mut cols = vec![0.0; block * patch];
-        for (i, y) in y.chunks_mut(block * f).enumerate() {
-            let rows = y.len() / f;
-            let cols = &mut cols[..rows * patch];
-            window.im2col_rows(x, first + i * block, cols);
-            let cols = ArrayView2::from_shape((rows, patch), cols).map_err(|e| Error::Shape(e.to_string()))?;
-            let mut out = ArrayViewMut2::from_shape((rows, f), &mut *y).map_err(|e| Error::Shape(e.to_string()))?;
-            matmul_serial(cols, kernel, out.view_mut(), false)?;
-            if let Some(bias) = bias {
-                out += &bias;
-            }
-            if self.fused_relu() {
-                out.mapv_inplace(crate::math::relu);
-            }
-            if let Some(mask) = mask.as_deref_mut() {
-                for (m, v) in mask[i * block * f..][..y.len()].iter_mut().zip(y.iter()) {
-                    *m = *v > 0.0;
+        with_scratch([block * patch], |[cols]| {
+            for (i, y) in y.chunks_mut(block * f).enumerate() {
+                let rows = y.len() / f;
+                let cols = &mut cols[..rows * patch];
+                window.im2col_rows(x, first + i * block, cols);
+                let cols = ArrayView2::from_shape((rows, patch), cols).map_err(|e| Error::Shape(e.to_string()))?;
+                let mut out = ArrayViewMut2::from_shape((rows, f), &mut *y).map_err(|e| Error::Shape(e.to_string()))?;
+                matmul_serial(cols, kernel, out.view_mut(), false)?;
+                if let Some(bias) = bias {
+                    out += &bias;
+                }
+                if self.fused_relu() {
+                    out.mapv_inplace(crate::math::relu);
+                }
+                if let Some(mask) = mask.as_deref_mut() {
+                    for (m, v) in mask[i * block * f..][..y.len()].iter_mut().zip(y.iter()) {
+                        *m = *v > 0.0;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Backward over one core's run of whole images: `x` their inputs, `dy` their output
@@ -195,29 +197,31 @@ impl Conv2D {
         let (patch, f) = (window.patch_len(), self.filters);
         let block = Self::block_rows(window, true);
         let kernel = self.kernel_matrix()?;
-        let mut cols = vec![0.0; block * patch];
         let (mut dw, mut db) = (Array2::zeros((patch, f)), Array1::zeros(f));
-        for (i, dy) in dy.chunks_mut(block * f).enumerate() {
-            let rows = dy.len() / f;
-            if let Some(mask) = mask {
-                // A select rather than a branch, so that the loop vectorises.
-                for (g, &m) in dy.iter_mut().zip(&mask[i * block * f..]) {
-                    *g = if m { *g } else { 0.0 };
+        with_scratch([block * patch], |[cols]| {
+            for (i, dy) in dy.chunks_mut(block * f).enumerate() {
+                let rows = dy.len() / f;
+                if let Some(mask) = mask {
+                    // A select rather than a branch, so that the loop vectorises.
+                    for (g, &m) in dy.iter_mut().zip(&mask[i * block * f..]) {
+                        *g = if m { *g } else { 0.0 };
+                    }
+                }
+                let dy = ArrayView2::from_shape((rows, f), &*dy).map_err(|e| Error::Shape(e.to_string()))?;
+                db += &dy.sum_axis(ndarray::Axis(0));
+                let cols = &mut cols[..rows * patch];
+                window.im2col_rows(x, i * block, cols);
+                let view = ArrayView2::from_shape((rows, patch), &*cols).map_err(|e| Error::Shape(e.to_string()))?;
+                matmul_serial(view.t(), dy, dw.view_mut(), true)?; // ∂W' += colsᵀ · ∂Y
+                if let Some(dx) = dx.as_deref_mut() {
+                    let dcols = ArrayViewMut2::from_shape((rows, patch), &mut *cols)
+                        .map_err(|e| Error::Shape(e.to_string()))?;
+                    matmul_serial(dy, kernel.t(), dcols, false)?; // ∂cols = ∂Y · W'ᵀ
+                    window.col2im_rows(cols, i * block, dx);
                 }
             }
-            let dy = ArrayView2::from_shape((rows, f), &*dy).map_err(|e| Error::Shape(e.to_string()))?;
-            db += &dy.sum_axis(ndarray::Axis(0));
-            let cols = &mut cols[..rows * patch];
-            window.im2col_rows(x, i * block, cols);
-            let view = ArrayView2::from_shape((rows, patch), &*cols).map_err(|e| Error::Shape(e.to_string()))?;
-            matmul_serial(view.t(), dy, dw.view_mut(), true)?; // ∂W' += colsᵀ · ∂Y
-            if let Some(dx) = dx.as_deref_mut() {
-                let dcols =
-                    ArrayViewMut2::from_shape((rows, patch), &mut *cols).map_err(|e| Error::Shape(e.to_string()))?;
-                matmul_serial(dy, kernel.t(), dcols, false)?; // ∂cols = ∂Y · W'ᵀ
-                window.col2im_rows(cols, i * block, dx);
-            }
-        }
+            Ok::<_, Error>(())
+        })?;
         Ok((dw, db))
     }
 

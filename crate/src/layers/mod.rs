@@ -31,6 +31,7 @@ mod global_pooling;
 mod pooling;
 mod rescaling;
 mod reshape;
+mod scratch;
 mod window;
 mod winograd;
 

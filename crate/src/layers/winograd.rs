@@ -31,6 +31,7 @@
 //! held to; F(2×2, 3×3) passes it. The code is written for any tile side [`M`] with its matrices.
 
 use super::conv2d::over_image_runs;
+use super::scratch::with_scratch;
 use super::window::Window;
 use crate::math::matmul_serial;
 use crate::{Error, Result};
@@ -268,26 +269,26 @@ impl<'a> Winograd<'a> {
     ) -> Result<()> {
         let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
         let block = self.block_rows();
-        let mut v = vec![0.0; P * block * across * c];
-        let mut m = vec![0.0; P * block * across * f];
-        let mut tmp = vec![0.0; P * across * c.max(f)];
-        let mut patch = vec![0.0; P * across * c];
-        let mut out = vec![0.0; M * M * across * f];
-        for (k, (ys, masks)) in ys.chunks_mut(block).zip(masks.chunks_mut(block)).enumerate() {
-            let tiles = ys.len() * across;
-            let (v, m) = (&mut v[..P * tiles * c], &mut m[..P * tiles * f]);
-            self.input_transform(x, first + k * block, ys.len(), v, &mut patch, &mut tmp);
-            for xi in 0..P {
-                let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
-                matmul_serial(vx, self.u(xi)?, matrix_mut(&mut m[xi * tiles * f..][..tiles * f], tiles, f)?, false)?;
+        let lens =
+            [P * block * across * c, P * block * across * f, P * across * c.max(f), P * across * c, M * M * across * f];
+        with_scratch(lens, |[v, m, tmp, patch, out]| {
+            for (k, (ys, masks)) in ys.chunks_mut(block).zip(masks.chunks_mut(block)).enumerate() {
+                let tiles = ys.len() * across;
+                let (v, m) = (&mut v[..P * tiles * c], &mut m[..P * tiles * f]);
+                self.input_transform(x, first + k * block, ys.len(), v, patch, tmp);
+                for xi in 0..P {
+                    let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                    let mx = matrix_mut(&mut m[xi * tiles * f..][..tiles * f], tiles, f)?;
+                    matmul_serial(vx, self.u(xi)?, mx, false)?;
+                }
+                for (r, (y, mask)) in ys.iter_mut().zip(masks.iter_mut()).enumerate() {
+                    let (at, len) = (|a: usize, b: usize| ((N * a + b) * tiles + r * across) * f, across * f);
+                    transform(&AT, &AT, m, at, tmp, out, |i, j| (M * i + j) * len, len);
+                    self.write_outputs(out, y, mask.as_deref_mut());
+                }
             }
-            for (r, (y, mask)) in ys.iter_mut().zip(masks.iter_mut()).enumerate() {
-                let (at, len) = (|a: usize, b: usize| ((N * a + b) * tiles + r * across) * f, across * f);
-                transform(&AT, &AT, m, at, &mut tmp, &mut out, |i, j| (M * i + j) * len, len);
-                self.write_outputs(&out, y, mask.as_deref_mut());
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Writes a tile row's 2 × 2 outputs `out` (4 lanes of `tiles × filters`, one per position
@@ -391,74 +392,75 @@ impl<'a> Winograd<'a> {
         Ok((dw, db))
     }
 
-    /// Backward over one core's run of whole images; returns its `∂U` (16 matrices `c_in × c_out`)
+    /// Backward over one core's run of whole images, whose output gradients `dy` are masked by
+    /// the relu's flags `mask` as they are read; returns the run's `∂U` (16 matrices `c_in × c_out`)
     /// and `∂b`.
     fn backward_images(
         &self,
         x: &[f32],
-        dy: &mut [f32],
+        dy: &[f32],
         mask: Option<&[bool]>,
         mut dx: Option<&mut [f32]>,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
-        if let Some(mask) = mask {
-            // A select rather than a branch, so that the loop vectorises.
-            dy.iter_mut().zip(mask).for_each(|(g, &m)| *g = if m { *g } else { 0.0 });
-        }
-        let mut db = vec![0.0; f];
-        for g in dy.chunks_exact(f.max(1)) {
-            db.iter_mut().zip(g).for_each(|(s, g)| *s += g);
-        }
         let tile_rows = dy.len() / (self.window.outputs() * f).max(1) * self.tiles[0];
         let block = self.block_rows();
-        let mut du = vec![0.0; P * c * f];
-        let mut v = vec![0.0; P * block * across * c];
-        let mut dm = vec![0.0; P * block * across * f];
-        let mut tmp = vec![0.0; P * across * c.max(f)];
-        let mut patch = vec![0.0; P * across * c.max(f)];
-        for first in (0..tile_rows).step_by(block) {
-            let rows = block.min(tile_rows - first);
-            let tiles = rows * across;
-            let (v, dm) = (&mut v[..P * tiles * c], &mut dm[..P * tiles * f]);
-            for r in 0..rows {
-                self.gather_gradient(dy, first + r, &mut patch);
-                let (to, len) = (|i: usize, j: usize| ((N * i + j) * tiles + r * across) * f, across * f);
-                transform(&A, &A, &patch, |a, b| (M * a + b) * len, &mut tmp, dm, to, len);
+        let (mut du, mut db) = (vec![0.0; P * c * f], vec![0.0; f]);
+        let lens = [P * block * across * c, P * block * across * f, P * across * c.max(f), P * across * c.max(f)];
+        with_scratch(lens, |[v, dm, tmp, patch]| {
+            for first in (0..tile_rows).step_by(block) {
+                let rows = block.min(tile_rows - first);
+                let tiles = rows * across;
+                let (v, dm) = (&mut v[..P * tiles * c], &mut dm[..P * tiles * f]);
+                for r in 0..rows {
+                    self.gather_gradient(dy, mask, first + r, patch);
+                    for g in patch[..M * M * across * f].chunks_exact(f) {
+                        db.iter_mut().zip(g).for_each(|(s, g)| *s += g); // ∂b = Σ ∂Y
+                    }
+                    let (to, len) = (|i: usize, j: usize| ((N * i + j) * tiles + r * across) * f, across * f);
+                    transform(&A, &A, patch, |a, b| (M * a + b) * len, tmp, dm, to, len);
+                }
+                self.input_transform(x, first, rows, v, patch, tmp);
+                for xi in 0..P {
+                    let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                    let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
+                    let dux = matrix_mut(&mut du[xi * c * f..][..c * f], c, f)?;
+                    matmul_serial(vx.t(), dmx, dux, true)?; // ∂U += Vᵀ·∂M
+                }
+                let Some(dx) = dx.as_deref_mut() else { continue };
+                for xi in 0..P {
+                    let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
+                    let dv = matrix_mut(&mut v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                    matmul_serial(dmx, self.u(xi)?.t(), dv, false)?; // ∂V = ∂M·Uᵀ
+                }
+                for r in 0..rows {
+                    let (at, len) = (|a: usize, b: usize| ((N * a + b) * tiles + r * across) * c, across * c);
+                    transform(&B, &B, v, at, tmp, patch, |i, j| (N * i + j) * len, len);
+                    self.scatter(patch, first + r, dx);
+                }
             }
-            self.input_transform(x, first, rows, v, &mut patch, &mut tmp);
-            for xi in 0..P {
-                let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
-                let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
-                matmul_serial(vx.t(), dmx, matrix_mut(&mut du[xi * c * f..][..c * f], c, f)?, true)?;
-                // ∂U += Vᵀ·∂M
-            }
-            let Some(dx) = dx.as_deref_mut() else { continue };
-            for xi in 0..P {
-                let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
-                let dv = matrix_mut(&mut v[xi * tiles * c..][..tiles * c], tiles, c)?;
-                matmul_serial(dmx, self.u(xi)?.t(), dv, false)?; // ∂V = ∂M·Uᵀ
-            }
-            for r in 0..rows {
-                let (at, len) = (|a: usize, b: usize| ((N * a + b) * tiles + r * across) * c, across * c);
-                transform(&B, &B, v, at, &mut tmp, &mut patch, |i, j| (N * i + j) * len, len);
-                self.scatter(&patch, first + r, dx);
-            }
-        }
+            Ok::<_, Error>(())
+        })?;
         Ok((du, db))
     }
 
     /// Copies tile row `row`'s 2 × 2 output gradients into `patch` (4 lanes of `tiles ×
-    /// filters`; zeros past the edge of an odd-sized output).
-    fn gather_gradient(&self, dy: &[f32], row: usize, patch: &mut [f32]) {
+    /// filters`; zeros past the edge of an odd-sized output), each masked by its relu flag.
+    fn gather_gradient(&self, dy: &[f32], mask: Option<&[bool]>, row: usize, patch: &mut [f32]) {
         let (h, w, f, across) = (self.window.rows.output, self.window.cols.output, self.filters, self.tiles[1]);
         let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
         for (k, t) in (0..M * M).flat_map(|k| (0..across).map(move |t| (k, t))) {
             let (r, s) = (M * tr + k / M, M * t + k % M);
             let dst = &mut patch[(k * across + t) * f..][..f];
-            if r < h && s < w {
-                dst.copy_from_slice(&dy[((image * h + r) * w + s) * f..][..f]);
-            } else {
-                dst.fill(0.0);
+            let at = ((image * h + r) * w + s) * f;
+            match mask {
+                _ if r >= h || s >= w => dst.fill(0.0),
+                None => dst.copy_from_slice(&dy[at..][..f]),
+                // A select rather than a branch, so that the loop vectorises.
+                Some(mask) => {
+                    let src = dy[at..][..f].iter().zip(&mask[at..][..f]);
+                    dst.iter_mut().zip(src).for_each(|(d, (&g, &m))| *d = if m { g } else { 0.0 });
+                }
             }
         }
     }

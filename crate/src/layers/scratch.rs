@@ -1,0 +1,55 @@
+//! Each thread's scratch space for the convolutions' blocks (im2col rows, Winograd's transformed
+//! tiles), kept between calls: once the first step has sized it, later steps lay their blocks out
+//! in the same memory instead of allocating and zeroing it again.
+
+use std::cell::RefCell;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch space cut into pieces of `lens` values. They hold whatever
+/// the last user left (NaN in builds with debug assertions, so that a read before a write shows in
+/// the tests): `f` writes before it reads.
+pub(super) fn with_scratch<const K: usize, R>(lens: [usize; K], f: impl FnOnce([&mut [f32]; K]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => cut(&mut buf, lens, f),
+        // Asked for again while in use on this thread (nothing here does): a space of its own.
+        Err(_) => cut(&mut Vec::new(), lens, f),
+    })
+}
+
+/// Grows `buf` to the pieces' total and hands them to `f`.
+fn cut<const K: usize, R>(buf: &mut Vec<f32>, lens: [usize; K], f: impl FnOnce([&mut [f32]; K]) -> R) -> R {
+    let total = lens.iter().sum();
+    if buf.len() < total {
+        buf.resize(total, 0.0);
+    }
+    let mut rest = &mut buf[..total];
+    if cfg!(debug_assertions) {
+        rest.fill(f32::NAN);
+    }
+    let pieces = lens.map(|len| {
+        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        rest = tail;
+        piece
+    });
+    f(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_have_their_lengths_and_the_space_is_kept() {
+        with_scratch([3, 0, 5], |[a, b, c]| {
+            assert_eq!((a.len(), b.len(), c.len()), (3, 0, 5));
+            a.fill(1.0);
+            c.fill(2.0);
+        });
+        SCRATCH.with(|s| assert!(s.borrow().len() >= 8));
+        // used again while in use: a space of its own, not a panic
+        with_scratch([2], |[outer]| with_scratch([4], |[inner]| assert_eq!((outer.len(), inner.len()), (2, 4))));
+    }
+}
