@@ -61,7 +61,7 @@ const EXPECT = {
   '03': { pictures: 17, pictureCells: 2, found: 2 },
   '04': { pictures: 30, pictureCells: 5, found: 3, progress: true },
   '05': { pictures: 4, pictureCells: 3, found: 3, progress: true },
-  // 06 trains the convnet four times for 16 epochs (13 minutes on 2 cores): scripts/run_notebooks.py
+  // 06 trains the convnet four times for 16 epochs (10 minutes on 2 cores): scripts/run_notebooks.py
   // runs it headless with the real kernel; here it is opened and its committed outputs must render,
   // but it is not run again (`shownOnly`), so the test command stays within its time. Opened without
   // running, a notebook is not trusted: JupyterLab's sanitiser drops the SVG charts of its HTML
