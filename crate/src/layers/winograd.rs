@@ -475,3 +475,58 @@ fn matrix(values: &[f32], rows: usize, cols: usize) -> Result<ArrayView2<'_, f32
 fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> Result<ArrayViewMut2<'_, f32>> {
     ArrayViewMut2::from_shape((rows, cols), values).map_err(|e| Error::Shape(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The input transform of 16 lanes of 37 values, the way `run` computes it.
+    fn input_transform_with(run: impl Fn(&[f32], &mut [f32], &mut [f32])) -> Vec<f32> {
+        let len = 37;
+        let src: Vec<f32> = (0..P * len).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
+        let (mut tmp, mut dst) = (vec![0.0; P * len], vec![0.0; P * len]);
+        run(&src, &mut tmp, &mut dst);
+        dst
+    }
+
+    #[test]
+    fn every_vector_width_computes_the_same_transform() {
+        let len = 37;
+        let at = move |a: usize, b: usize| (N * a + b) * len;
+        let portable = input_transform_with(|src, tmp, dst| transform_lanes(&BT, &BT, src, at, tmp, dst, at, len));
+        // Bᵀ d B by hand for the first value of each lane: d(a, b) = src[at(a, b)].
+        let d = |a: usize, b: usize| portable_src(a, b, len);
+        let by_hand = |i: usize, j: usize| -> f32 {
+            (0..N).flat_map(|a| (0..N).map(move |b| (a, b))).map(|(a, b)| BT[i][a] * d(a, b) * BT[j][b]).sum()
+        };
+        for (i, j) in (0..N).flat_map(|i| (0..N).map(move |j| (i, j))) {
+            assert!((portable[at(i, j)] - by_hand(i, j)).abs() < 1e-5, "lane ({i}, {j})");
+        }
+        #[cfg(target_arch = "x86_64")]
+        for (name, found) in [
+            ("avx2", std::arch::is_x86_feature_detected!("avx2")),
+            ("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
+        ] {
+            if !found {
+                eprintln!("this CPU has no {name}: its transform is not run here");
+                continue;
+            }
+            let wide = input_transform_with(|src, tmp, dst| {
+                // SAFETY: the CPU has the feature, checked just above.
+                unsafe {
+                    match name {
+                        "avx2" => transform_avx2(&BT, &BT, src, at, tmp, dst, at, len),
+                        _ => transform_avx512(&BT, &BT, src, at, tmp, dst, at, len),
+                    }
+                }
+            });
+            assert_eq!(wide, portable, "{name}");
+        }
+    }
+
+    /// Value 0 of lane `(a, b)` of the test's input.
+    fn portable_src(a: usize, b: usize, len: usize) -> f32 {
+        let i = (N * a + b) * len;
+        ((i * 7919) % 1000) as f32 / 250.0 - 2.0
+    }
+}
