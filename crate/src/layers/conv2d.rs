@@ -41,6 +41,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// About how many values one block of the im2col matrix holds (256 KiB of floats): small enough
 /// to stay in a core's cache between being laid out and being multiplied, large enough for the
@@ -140,9 +141,10 @@ impl Conv2D {
         self.activation == Activation::Relu
     }
 
-    /// The bias as a vector, if the layer has one.
-    fn bias(&self) -> Option<ndarray::ArrayView1<'_, f32>> {
-        self.params.get(1).filter(|_| self.use_bias).and_then(|b| b.value.view().into_dimensionality().ok())
+    /// The bias, if the layer has one (copied only if its values are not contiguous).
+    fn bias(&self) -> Option<Cow<'_, [f32]>> {
+        let bias = &self.params.get(1).filter(|_| self.use_bias)?.value;
+        Some(bias.as_slice().map_or_else(|| Cow::Owned(bias.iter().copied().collect()), Cow::Borrowed))
     }
 
     /// Forward over one core's run of rows `y` (starting at row `first` of the batch's im2col
@@ -165,19 +167,10 @@ impl Conv2D {
                 let cols = &mut cols[..rows * patch];
                 window.im2col_rows(x, first + i * block, cols);
                 let cols = ArrayView2::from_shape((rows, patch), cols).map_err(|e| Error::Shape(e.to_string()))?;
-                let mut out = ArrayViewMut2::from_shape((rows, f), &mut *y).map_err(|e| Error::Shape(e.to_string()))?;
-                matmul_serial(cols, kernel, out.view_mut(), false)?;
-                if let Some(bias) = bias {
-                    out += &bias;
-                }
-                if self.fused_relu() {
-                    out.mapv_inplace(crate::math::relu);
-                }
-                if let Some(mask) = mask.as_deref_mut() {
-                    for (m, v) in mask[i * block * f..][..y.len()].iter_mut().zip(y.iter()) {
-                        *m = *v > 0.0;
-                    }
-                }
+                let out = ArrayViewMut2::from_shape((rows, f), &mut *y).map_err(|e| Error::Shape(e.to_string()))?;
+                matmul_serial(cols, kernel, out, false)?;
+                let mask = mask.as_deref_mut().map(|m| &mut m[i * block * f..][..y.len()]);
+                finish_outputs(y, bias.as_deref(), self.fused_relu(), mask);
             }
             Ok(())
         })
@@ -257,11 +250,7 @@ impl Conv2D {
             self.params.first().ok_or_else(|| Error::NotBuilt("this Conv2D layer has no weights yet".into()))?;
         let kernel = kernel.value.as_standard_layout();
         let kernel = kernel.as_slice().ok_or_else(|| Error::Shape("Conv2D: the kernel is not contiguous".into()))?;
-        let bias = match self.bias() {
-            Some(b) => Some(b.to_slice().ok_or_else(|| Error::Shape("Conv2D: the bias is not contiguous".into()))?),
-            None => None,
-        };
-        Ok(Some(Winograd::new(*window, kernel, self.filters, bias, self.fused_relu())))
+        Ok(Some(Winograd::new(*window, kernel, self.filters, self.bias(), self.fused_relu())))
     }
 
     /// The kernel as `(k_h·k_w·c_in) × c_out`.
@@ -291,6 +280,22 @@ impl Conv2D {
         }
         let x = if x.is_standard_layout() { x } else { x.as_standard_layout().into_owned() };
         Ok((window, x))
+    }
+}
+
+/// Finishes a run of whole output pixels `y` (`c_out` values each): adds the bias `b`, applies the
+/// relu when `relu` (`y = max(0, z + b)`), and records the relu's `y > 0` in `mask`.
+pub(super) fn finish_outputs(y: &mut [f32], bias: Option<&[f32]>, relu: bool, mask: Option<&mut [bool]>) {
+    if let Some(bias) = bias {
+        for pixel in y.chunks_exact_mut(bias.len().max(1)) {
+            pixel.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
+        }
+    }
+    if relu {
+        y.iter_mut().for_each(|y| *y = crate::math::relu(*y));
+    }
+    if let Some(mask) = mask {
+        mask.iter_mut().zip(y.iter()).for_each(|(m, &y)| *m = y > 0.0);
     }
 }
 

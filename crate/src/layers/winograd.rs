@@ -30,13 +30,14 @@
 //! away from Keras's 0.0087 (3e-4 relative), outside the `1e-6 + 1e-5·|b|` every layer here is
 //! held to; F(2×2, 3×3) passes it. The code is written for any tile side [`M`] with its matrices.
 
-use super::conv2d::over_image_runs;
+use super::conv2d::{finish_outputs, over_image_runs};
 use super::scratch::with_scratch;
 use super::window::Window;
 use crate::math::matmul_serial;
 use crate::{Error, Result};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// About how many values (inputs and outputs of the 16 products) a block holds.
 const BLOCK_VALUES: usize = 1 << 17;
@@ -201,7 +202,7 @@ pub(super) struct Winograd<'a> {
     filters: usize,
     /// `U[ξ] = G g Gᵀ`: 16 matrices of `c_in × c_out`.
     u: Vec<f32>,
-    bias: Option<&'a [f32]>,
+    bias: Option<Cow<'a, [f32]>>,
     relu: bool,
     /// Tiles down and across one image: `⌈h_out / 2⌉`, `⌈w_out / 2⌉`.
     tiles: [usize; 2],
@@ -215,7 +216,13 @@ impl<'a> Winograd<'a> {
 
     /// The products for `kernel` `(3, 3, c_in, filters)` over `window`, with its `bias`, and a
     /// fused relu when `relu`.
-    pub(super) fn new(window: Window, kernel: &[f32], filters: usize, bias: Option<&'a [f32]>, relu: bool) -> Self {
+    pub(super) fn new(
+        window: Window,
+        kernel: &[f32],
+        filters: usize,
+        bias: Option<Cow<'a, [f32]>>,
+        relu: bool,
+    ) -> Self {
         let len = window.channels * filters;
         let mut u = vec![0.0; P * len];
         let mut tmp = vec![0.0; 3 * N * len];
@@ -296,20 +303,14 @@ impl<'a> Winograd<'a> {
     /// `mask`.
     fn write_outputs(&self, out: &[f32], y: &mut [f32], mut mask: Option<&mut [bool]>) {
         let (w, f, across) = (self.window.cols.output, self.filters, self.tiles[1]);
-        let rows = y.len() / (w * f);
-        for (i, j, t) in (0..rows).flat_map(|i| (0..M).flat_map(move |j| (0..across).map(move |t| (i, j, t)))) {
-            if M * t + j < w {
-                let at = (i * w + M * t + j) * f;
-                let dst = &mut y[at..][..f];
-                dst.copy_from_slice(&out[((M * i + j) * across + t) * f..][..f]);
-                if let Some(bias) = self.bias {
-                    dst.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
-                }
-                if self.relu {
-                    dst.iter_mut().for_each(|y| *y = crate::math::relu(*y));
-                }
-                if let Some(mask) = mask.as_deref_mut() {
-                    mask[at..][..f].iter_mut().zip(dst.iter()).for_each(|(m, &y)| *m = y > 0.0);
+        for i in 0..y.len() / (w * f) {
+            for j in 0..M {
+                for t in (0..across).filter(|t| M * t + j < w) {
+                    let at = (i * w + M * t + j) * f;
+                    let dst = &mut y[at..][..f];
+                    dst.copy_from_slice(&out[((M * i + j) * across + t) * f..][..f]);
+                    let mask = mask.as_deref_mut().map(|m| &mut m[at..][..f]);
+                    finish_outputs(dst, self.bias.as_deref(), self.relu, mask);
                 }
             }
         }
