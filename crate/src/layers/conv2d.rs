@@ -230,7 +230,7 @@ impl Conv2D {
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let (in_len, out_len, f) = (window.input_len(), window.outputs() * self.filters, self.filters);
         // col2im adds into overlapping pixels: runs of whole images.
-        let sums = over_image_runs([in_len, out_len], x, dy, mask, dx, |x, dy, mask, dx| {
+        let sums = over_image_runs([in_len, out_len], 1, x, dy, mask, dx, |x, dy, mask, dx| {
             self.backward_images(window, x, dy, mask, dx)
         })?;
         let (mut dw, mut db) = (Array2::zeros((window.patch_len(), f)), Array1::zeros(f));
@@ -299,11 +299,13 @@ pub(super) fn finish_outputs(y: &mut [f32], bias: Option<&[f32]>, relu: bool, ma
     }
 }
 
-/// Runs `work(x, ∂y, mask, ∂x)` in parallel over runs of whole images (one or a few a core, so that
-/// no two runs add into the same input pixel), `lens` being the values per input and per output
-/// image; returns each run's result, in order.
+/// Runs `work(x, ∂y, mask, ∂x)` in parallel over runs of whole images (two a core, so that a busy
+/// core does not hold the other up, but at least `min_images` each unless that would leave a core
+/// idle; no two runs add into the same input pixel), `lens` being the values per input and per
+/// output image; returns each run's result, in order.
 pub(super) fn over_image_runs<T: Send>(
     lens: [usize; 2],
+    min_images: usize,
     x: &[f32],
     dy: &mut [f32],
     mask: Option<&[bool]>,
@@ -312,7 +314,8 @@ pub(super) fn over_image_runs<T: Send>(
 ) -> Result<Vec<T>> {
     let [in_len, out_len] = lens;
     let n = dy.len() / out_len.max(1);
-    let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
+    let threads = rayon::current_num_threads();
+    let per = n.div_ceil(2 * threads).max(min_images.min(n.div_ceil(threads))).max(1);
     let mut dxs: Vec<Option<&mut [f32]>> = match dx {
         Some(d) => d.chunks_mut(per * in_len).map(Some).collect(),
         None => (0..n.div_ceil(per)).map(|_| None).collect(),
@@ -500,9 +503,11 @@ mod tests {
         for i in [0, 3, 4, 13, 19] {
             let one = |t: &Tensor| t.slice(s![i..i + 1, .., .., ..]).to_owned().into_dyn();
             let (y1, cache) = conv.forward(one(&x), &mut Context::training_deterministic()).unwrap();
-            assert_eq!(y1, one(&y), "image {i}");
+            // Not bit for bit: the GEMM may round a block of 32 tiles and one of 160 differently.
+            let close = |a: &Tensor, b: &Tensor| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-6 * (1.0 + b.abs()));
+            assert!(close(&y1, &one(&y)), "image {i}: y");
             let dx1 = conv.backward(cache, one(&dy), true).unwrap().unwrap();
-            assert_eq!(dx1, one(&dx), "image {i}");
+            assert!(close(&dx1, &one(&dx)), "image {i}: ∂x");
         }
         for i in 0..20 {
             let one = |t: &Tensor| t.slice(s![i..i + 1, .., .., ..]).to_owned().into_dyn();

@@ -65,6 +65,8 @@ pub struct Checker {
     /// Largest relative error among values with |Keras| ≥ 1e-3 (smaller ones pass on ABS_TOL).
     max_rel: f64,
     max_abs: f64,
+    /// Largest share of the tolerance any value used: how close the nearest one came to failing.
+    max_share: f64,
     count: usize,
 }
 
@@ -77,6 +79,7 @@ impl Checker {
             self.max_rel = self.max_rel.max(diff / want.abs());
         }
         self.max_abs = self.max_abs.max(diff);
+        self.max_share = self.max_share.max(diff / (ABS_TOL + REL_TOL * want.abs()));
         self.count += 1;
     }
 
@@ -89,8 +92,12 @@ impl Checker {
 
     pub fn report(&self, what: &str) {
         eprintln!(
-            "{what}: {} values within tolerance, max relative error {:.3e} (values ≥ 1e-3), max absolute error {:.3e}",
-            self.count, self.max_rel, self.max_abs
+            "{what}: {} values within tolerance (the nearest used {:.0}% of it), max relative error {:.3e} \
+             (values ≥ 1e-3), max absolute error {:.3e}",
+            self.count,
+            100.0 * self.max_share,
+            self.max_rel,
+            self.max_abs
         );
     }
 }
