@@ -29,7 +29,7 @@
 //! assert_eq!(Conv2D::new(8, 5).strides(2).output_shape(&[9, 9, 3]).unwrap(), vec![3, 3, 8]);
 //! ```
 
-use super::scratch::with_scratch;
+use super::scratch::{with_scratch, zeroed};
 use super::window::{Padding, Window};
 use super::winograd::Winograd;
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp, Param};
@@ -405,8 +405,8 @@ impl Layer for Conv2D {
         let (n, outputs, f) = (x.shape()[0], window.outputs(), self.filters);
         let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
         let keep_mask = ctx.is_training() && self.fused_relu();
-        let mut y = vec![0.0; n * outputs * f];
-        let mut mask = vec![false; if keep_mask { y.len() } else { 0 }];
+        let mut y = zeroed(n * outputs * f);
+        let mut mask = zeroed(if keep_mask { y.len() } else { 0 });
         if let Some(winograd) = self.winograd(&window)? {
             winograd.forward(xs, &mut y, keep_mask.then_some(&mut mask[..]))?;
         } else {
@@ -439,7 +439,12 @@ impl Layer for Conv2D {
         }
         let mut dy = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
         let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
-        let mut dx = need_input_grad.then(|| Tensor::zeros(x.raw_dim()));
+        let mut dx = match need_input_grad {
+            true => {
+                Some(Tensor::from_shape_vec(x.raw_dim(), zeroed(x.len())).map_err(|e| Error::Shape(e.to_string()))?)
+            }
+            false => None,
+        };
         let dys = dy.as_slice_mut().ok_or_else(|| Error::Shape("Conv2D: the gradient is not contiguous".into()))?;
         let dxs = dx.as_mut().and_then(|d| d.as_slice_mut());
         let mask = self.fused_relu().then_some(mask);

@@ -34,7 +34,7 @@
 //! The code is written for any tile shape [`MR`] × [`MC`] with its matrices.
 
 use super::conv2d::{finish_outputs, over_image_runs};
-use super::scratch::with_scratch;
+use super::scratch::{with_scratch, zeroed};
 use super::window::Window;
 use crate::math::matmul_serial;
 use crate::{Error, Result};
@@ -438,15 +438,18 @@ impl<'a> Winograd<'a> {
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let (c, f) = (self.window.channels, self.filters);
         let (in_len, out_len) = (self.window.input_len(), self.window.outputs() * f);
-        // The patches of neighbouring tiles overlap: runs of whole images.
-        // At least MIN_TILES a run where the images are small: each run reads all of U and adds into a ∂U of its own.
+        // The patches of neighbouring tiles overlap: runs of whole images, of at least MIN_TILES
+        // tiles where the images are small, since each run reads all of U and sums a ∂U of its own.
         let min_images = MIN_TILES.div_ceil(self.tiles[0] * self.tiles[1]);
         let sums = over_image_runs([in_len, out_len], min_images, x, dy, mask, dx, |x, dy, mask, dx| {
             self.backward_images(x, dy, mask, dx)
         })?;
-        let (mut du, mut db) = (vec![0.0; P * c * f], vec![0.0; f]);
+        let mut sums = sums.into_iter();
+        let (mut du, mut db) = sums.next().unwrap_or_else(|| (zeroed(P * c * f), vec![0.0; f]));
         for (u, b) in sums {
-            du.iter_mut().zip(&u).for_each(|(s, v)| *s += v);
+            du.par_chunks_mut(c * f)
+                .zip(u.par_chunks(c * f))
+                .for_each(|(s, u)| s.iter_mut().zip(u).for_each(|(s, v)| *s += v));
             db.iter_mut().zip(&b).for_each(|(s, v)| *s += v);
         }
         let (len, mut dw) = (c * f, vec![0.0; 9 * c * f]);
@@ -468,7 +471,7 @@ impl<'a> Winograd<'a> {
         let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
         let tile_rows = dy.len() / (self.window.outputs() * f).max(1) * self.tiles[0];
         let block = self.block_rows();
-        let (mut du, mut db) = (vec![0.0; P * c * f], vec![0.0; f]);
+        let (mut du, mut db) = (zeroed(P * c * f), vec![0.0; f]);
         let lens = [P * block * across * c, P * block * across * f, P * across * c.max(f), P * across * c.max(f)];
         with_scratch(lens, |[v, dm, tmp, patch]| {
             for first in (0..tile_rows).step_by(block) {
