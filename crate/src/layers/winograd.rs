@@ -42,10 +42,10 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
-/// About how many values (inputs and outputs of the 16 products) a block holds.
+/// About how many values (inputs and outputs of the 24 products) a block holds.
 const BLOCK_VALUES: usize = 1 << 17;
 
-/// The fewest tiles a block holds: each block reads all 16 `U[ξ]` (4 MiB for 256 → 256 filters),
+/// The fewest tiles a block holds: each block reads all 24 `U[ξ]` (6 MiB for 256 → 256 filters),
 /// so a short block spends its time reading them.
 const MIN_TILES: usize = 128;
 
@@ -252,7 +252,7 @@ fn combine<const K: usize>(c: &[f32; K], v: &[&[f32]; K], out: &mut [f32]) {
 pub(super) struct Winograd<'a> {
     window: Window,
     filters: usize,
-    /// `U[ξ] = G g Gᵀ`: 16 matrices of `c_in × c_out`.
+    /// `U[ξ] = G_r g G_cᵀ`: 24 matrices of `c_in × c_out`.
     u: Vec<f32>,
     bias: Option<Cow<'a, [f32]>>,
     relu: bool,
@@ -295,8 +295,8 @@ impl<'a> Winograd<'a> {
         (tiles / self.tiles[1]).max(1)
     }
 
-    /// The output values of one tile row (its two output rows; one for the last of an odd
-    /// height).
+    /// The output values of one tile row (its four output rows; fewer for the last when the
+    /// height is not a multiple of four).
     fn tile_row_len(&self) -> usize {
         MR * self.window.cols.output * self.filters
     }
@@ -358,7 +358,7 @@ impl<'a> Winograd<'a> {
         })
     }
 
-    /// Writes a tile row's 2 × 2 outputs `out` (4 lanes of `tiles × filters`, one per position
+    /// Writes a tile row's 4 × 2 outputs `out` (8 lanes of `tiles × filters`, one per position
     /// in the tile) into its output rows `y`, with the bias and relu, and the relu's flags into
     /// `mask`.
     fn write_outputs(&self, out: &[f32], y: &mut [f32], mut mask: Option<&mut [bool]>) {
@@ -376,8 +376,8 @@ impl<'a> Winograd<'a> {
         }
     }
 
-    /// `V = Bᵀ d B` for the `rows` tile rows from `first` (counted over `x`'s images) into `v`,
-    /// laid out as 16 matrices of `tiles × c_in`. A tile row at a time: its tiles are consecutive
+    /// `V = Bᵀ_r d B_c` for the `rows` tile rows from `first` (counted over `x`'s images) into `v`,
+    /// laid out as 24 matrices of `tiles × c_in`. A tile row at a time: its tiles are consecutive
     /// rows of each matrix, so each transform runs on lanes of `tiles × c_in` values.
     fn input_transform(&self, x: &[f32], first: usize, rows: usize, v: &mut [f32], patch: &mut [f32], tmp: &mut [f32]) {
         let (c, across) = (self.window.channels, self.tiles[1]);
@@ -403,7 +403,7 @@ impl<'a> Winograd<'a> {
         })
     }
 
-    /// Copies tile row `row`'s input patches into `patch` (16 lanes of `tiles × c_in`; zeros
+    /// Copies tile row `row`'s input patches into `patch` (24 lanes of `tiles × c_in`; zeros
     /// for padding).
     fn gather(&self, x: &[f32], row: usize, patch: &mut [f32]) {
         let c = self.window.channels;
@@ -459,7 +459,7 @@ impl<'a> Winograd<'a> {
     }
 
     /// Backward over one core's run of whole images, whose output gradients `dy` are masked by
-    /// the relu's flags `mask` as they are read; returns the run's `∂U` (16 matrices `c_in × c_out`)
+    /// the relu's flags `mask` as they are read; returns the run's `∂U` (24 matrices `c_in × c_out`)
     /// and `∂b`.
     fn backward_images(
         &self,
@@ -510,8 +510,8 @@ impl<'a> Winograd<'a> {
         Ok((du, db))
     }
 
-    /// Copies tile row `row`'s 2 × 2 output gradients into `patch` (4 lanes of `tiles ×
-    /// filters`; zeros past the edge of an odd-sized output), each masked by its relu flag.
+    /// Copies tile row `row`'s 4 × 2 output gradients into `patch` (8 lanes of `tiles ×
+    /// filters`; zeros past the edge of the output), each masked by its relu flag.
     fn gather_gradient(&self, dy: &[f32], mask: Option<&[bool]>, row: usize, patch: &mut [f32]) {
         let (h, w, f, across) = (self.window.rows.output, self.window.cols.output, self.filters, self.tiles[1]);
         let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
@@ -546,7 +546,7 @@ fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> Result<ArrayViewM
 mod tests {
     use super::*;
 
-    /// The input transform of 16 lanes of 37 values, the way `run` computes it.
+    /// The input transform of 24 lanes of 37 values, the way `run` computes it.
     fn input_transform_with(run: impl Fn(&[f32], &mut [f32], &mut [f32])) -> Vec<f32> {
         let len = 37;
         let src: Vec<f32> = (0..P * len).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
@@ -560,7 +560,7 @@ mod tests {
         let len = 37;
         let at = move |a: usize, b: usize| (NC * a + b) * len;
         let portable = input_transform_with(|src, tmp, dst| transform_lanes(&BT_R, &BT_C, src, at, tmp, dst, at, len));
-        // Bᵀ d B by hand for the first value of each lane: d(a, b) = src[at(a, b)].
+        // Bᵀ_r d B_c by hand for the first value of each lane: d(a, b) = src[at(a, b)].
         let d = |a: usize, b: usize| portable_src(a, b, len);
         let by_hand = |i: usize, j: usize| -> f32 {
             (0..NR).flat_map(|a| (0..NC).map(move |b| (a, b))).map(|(a, b)| BT_R[i][a] * d(a, b) * BT_C[j][b]).sum()
