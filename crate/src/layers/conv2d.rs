@@ -29,7 +29,7 @@
 //! assert_eq!(Conv2D::new(8, 5).strides(2).output_shape(&[9, 9, 3]).unwrap(), vec![3, 3, 8]);
 //! ```
 
-use super::scratch::{with_scratch, zeroed};
+use super::scratch::{with_scratch, zeroed, zeros};
 use super::window::{Padding, Window};
 use super::winograd::Winograd;
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp, Param};
@@ -439,12 +439,7 @@ impl Layer for Conv2D {
         }
         let mut dy = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
         let xs = x.as_slice().ok_or_else(|| Error::Shape("Conv2D: the input is not contiguous".into()))?;
-        let mut dx = match need_input_grad {
-            true => {
-                Some(Tensor::from_shape_vec(x.raw_dim(), zeroed(x.len())).map_err(|e| Error::Shape(e.to_string()))?)
-            }
-            false => None,
-        };
+        let mut dx = need_input_grad.then(|| zeros(x.raw_dim()));
         let dys = dy.as_slice_mut().ok_or_else(|| Error::Shape("Conv2D: the gradient is not contiguous".into()))?;
         let dxs = dx.as_mut().and_then(|d| d.as_slice_mut());
         let mask = self.fused_relu().then_some(mask);

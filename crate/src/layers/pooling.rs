@@ -16,7 +16,7 @@
 //! assert_eq!(MaxPooling2D::new(3).strides(2).padding(Padding::Same).output_shape(&[7, 7, 3]).unwrap(), vec![4, 4, 3]);
 //! ```
 
-use super::scratch::zeroed;
+use super::scratch::zeros;
 use super::window::{Padding, Window};
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp};
 use crate::{Error, Result, Tensor};
@@ -178,8 +178,7 @@ impl Layer for Pooling2D {
         let w = self.checked(&x)?;
         let n = x.shape()[0];
         let out_len = w.outputs() * w.channels;
-        let shape = ndarray::IxDyn(&[n, w.rows.output, w.cols.output, w.channels]);
-        let mut y = Tensor::from_shape_vec(shape, zeroed(n * out_len)).map_err(|e| Error::Shape(e.to_string()))?;
+        let mut y = zeros(ndarray::IxDyn(&[n, w.rows.output, w.cols.output, w.channels]));
         let (xs, ys) = (x.as_slice().unwrap_or(&[]), y.as_slice_mut().unwrap_or(&mut []));
         xs.par_chunks(w.input_len().max(1))
             .zip(ys.par_chunks_mut(out_len.max(1)))
@@ -200,7 +199,7 @@ impl Layer for Pooling2D {
             return Err(Error::Shape(format!("{}: the gradient has shape {:?}", self.class_name(), grad.shape())));
         }
         let grad = if grad.is_standard_layout() { grad } else { grad.as_standard_layout().into_owned() };
-        let mut dx = Tensor::from_shape_vec(x.raw_dim(), zeroed(x.len())).map_err(|e| Error::Shape(e.to_string()))?;
+        let mut dx = zeros(x.raw_dim());
         let (xs, gs, dxs) =
             (x.as_slice().unwrap_or(&[]), grad.as_slice().unwrap_or(&[]), dx.as_slice_mut().unwrap_or(&mut []));
         let c = w.channels;

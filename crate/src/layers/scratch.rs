@@ -3,6 +3,8 @@
 //! it, later steps lay their blocks out in the same memory instead of allocating and zeroing it
 //! again. And new feature maps and gradients, zeroed by every core at once.
 
+use crate::Tensor;
+use ndarray::{Dimension, IxDyn};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -10,6 +12,12 @@ use std::cell::RefCell;
 /// feature maps and gradients, which one core's `memset` took 4–6% of the step to do (measured).
 pub(super) fn zeroed<T: Default + Clone + Send + Sync>(len: usize) -> Vec<T> {
     rayon::iter::repeat_n(T::default(), len).collect()
+}
+
+/// A tensor of zeros of `shape`, written by every core at once ([`zeroed`]).
+pub(super) fn zeros(shape: IxDyn) -> Tensor {
+    let values = zeroed(shape.size());
+    Tensor::from_shape_vec(shape.clone(), values).unwrap_or_else(|_| Tensor::zeros(shape))
 }
 
 thread_local! {
@@ -59,5 +67,13 @@ mod tests {
         SCRATCH.with(|s| assert!(s.borrow().len() >= 8));
         // used again while in use: a space of its own, not a panic
         with_scratch([2], |[outer]| with_scratch([4], |[inner]| assert_eq!((outer.len(), inner.len()), (2, 4))));
+    }
+
+    #[test]
+    fn zeros_has_its_shape_and_only_zeros() {
+        let t = zeros(IxDyn(&[3, 5, 7, 2]));
+        assert_eq!(t.shape(), [3, 5, 7, 2]);
+        assert!(t.iter().all(|&v| v == 0.0));
+        assert!(zeroed::<bool>(1000).iter().all(|&m| !m));
     }
 }

@@ -29,7 +29,7 @@
 //! Why 4 × 2 tiles: the larger the tile, the fewer the multiplications (2.25 an output for
 //! 4 × 4 tiles, 3 for 4 × 2, 4 for 2 × 2) but the more digits F(4, 3)'s transforms (entries up
 //! to 8 and 1/24) lose. Measured on Keras's `conv2d.json` and `convnet.json`, against the
-//! `1e-6 + 1e-5·|b|` every layer here is held to: 4 × 4 tiles put a kernel gradient outside it;
+//! `1e-6 + 1e-5·|b|` every layer here is held to: 4 × 4 tiles put values outside it;
 //! 4 × 2 tiles use at most 64% of it (2 × 2 tiles: 66%, through the Adam steps of `convnet.json`).
 //! The code is written for any tile shape [`MR`] × [`MC`] with its matrices.
 
@@ -213,8 +213,8 @@ fn transform_lanes<const IR: usize, const IC: usize, const OR: usize, const OC: 
 }
 
 /// `out = Σ_k c[k] · v[k]`, lane by lane, over the non-zero `c[k]` only (at most five in each
-/// row of the matrices here; a loop per count up to four, so that each vectorises and makes
-/// one pass).
+/// row of the matrices here; a loop per count up to three, then one pass per further term, so
+/// that each vectorises).
 #[inline(always)]
 fn combine<const K: usize>(c: &[f32; K], v: &[&[f32]; K], out: &mut [f32]) {
     let n = out.len();
@@ -228,21 +228,10 @@ fn combine<const K: usize>(c: &[f32; K], v: &[&[f32]; K], out: &mut [f32]) {
         [] => out.fill(0.0),
         [(a, x)] => out.iter_mut().zip(x).for_each(|(o, &x)| *o = a * x),
         [(a, x), (b, y)] => out.iter_mut().zip(x).zip(y).for_each(|((o, &x), &y)| *o = a * x + b * y),
-        [(a, x), (b, y), (c, z)] => {
-            out.iter_mut().zip(x).zip(y).zip(z).for_each(|(((o, &x), &y), &z)| *o = a * x + b * y + c * z)
-        }
-        [(a, x), (b, y), (c, z), (d, w)] => out
-            .iter_mut()
-            .zip(x)
-            .zip(y)
-            .zip(z)
-            .zip(w)
-            .for_each(|((((o, &x), &y), &z), &w)| *o = a * x + b * y + c * z + d * w),
-        [(a, x), (b, y), (c, z), (d, w), ref rest @ ..] => {
-            let xs = x.iter().zip(y).zip(z).zip(w);
-            out.iter_mut().zip(xs).for_each(|(o, (((&x, &y), &z), &w))| *o = a * x + b * y + c * z + d * w);
-            for &(e, v) in rest {
-                out.iter_mut().zip(v).for_each(|(o, &v)| *o += e * v);
+        [(a, x), (b, y), (c, z), ref rest @ ..] => {
+            out.iter_mut().zip(x).zip(y).zip(z).for_each(|(((o, &x), &y), &z)| *o = a * x + b * y + c * z);
+            for &(d, w) in rest {
+                out.iter_mut().zip(w).for_each(|(o, &w)| *o += d * w);
             }
         }
     }
@@ -256,7 +245,7 @@ pub(super) struct Winograd<'a> {
     u: Vec<f32>,
     bias: Option<Cow<'a, [f32]>>,
     relu: bool,
-    /// Tiles down and across one image: `⌈h_out / 2⌉`, `⌈w_out / 2⌉`.
+    /// Tiles down and across one image: `⌈h_out / MR⌉`, `⌈w_out / MC⌉`.
     tiles: [usize; 2],
 }
 
