@@ -406,15 +406,43 @@ impl<'a> Winograd<'a> {
     /// rows of each matrix, so each transform runs on lanes of `tiles × c_in` values.
     fn input_transform(&self, x: &[f32], first: usize, rows: usize, v: &mut [f32], patch: &mut [f32], tmp: &mut [f32]) {
         let (c, across) = (self.window.channels, self.tiles[1]);
-        let (tiles, len) = (rows * across, across * c);
+        let (tiles, len, span) = (rows * across, across * c, self.span());
         for r in 0..rows {
             self.gather(x, first + r, patch);
+            // Patch column b of tile t is pixel t + b / MC of the input row's pixels ≡ b (mod MC).
+            let at = |a: usize, b: usize| ((MC * a + b % MC) * span + b / MC) * c;
             let to = |i: usize, j: usize| ((NC * i + j) * tiles + r * across) * c;
-            transform(&BT_R, &BT_C, patch, |a, b| (NC * a + b) * len, tmp, v, to, len);
+            transform(&BT_R, &BT_C, patch, at, tmp, v, to, len);
         }
     }
 
-    /// The 4 × 4 input patches of tile row `row` (counted over the batch): for each position `k`
+    /// How many pixels [`gather`](Self::gather) takes from each input row in each column class.
+    fn span(&self) -> usize {
+        self.tiles[1] + (NC - 1) / MC
+    }
+
+    /// Copies the input rows under tile row `row` (counted over the batch) into `patch`: for each
+    /// of the patches' `NR` rows `a` and each class `q` of columns (`≡ q mod MC`, from the first
+    /// patch's left edge), the row's [`span`](Self::span) pixels of that class (zeros for padding).
+    /// The patches overlap, so that holds each input pixel once where a patch-by-patch copy
+    /// held it up to twice (measured: half the copying, since patches overlap by two columns).
+    fn gather(&self, x: &[f32], row: usize, patch: &mut [f32]) {
+        let (rows, cols, c, span) = (self.window.rows, self.window.cols, self.window.channels, self.span());
+        let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
+        for a in 0..NR {
+            let r = (MR * tr + a).checked_sub(rows.pad_before).filter(|&r| r < rows.input);
+            for (q, s) in (0..MC).flat_map(|q| (0..span).map(move |s| (q, s))) {
+                let dst = &mut patch[((MC * a + q) * span + s) * c..][..c];
+                let col = (MC * s + q).checked_sub(cols.pad_before).filter(|&col| col < cols.input);
+                match r.zip(col) {
+                    Some((r, col)) => dst.copy_from_slice(&x[((image * rows.input + r) * cols.input + col) * c..][..c]),
+                    None => dst.fill(0.0),
+                }
+            }
+        }
+    }
+
+    /// The 6 × 4 input patches of tile row `row` (counted over the batch): for each position `k`
     /// in a patch and each tile `t`, where that value sits in `patch` (lane `k`, tile `t`) and
     /// its offset in the batch, or `None` for padding.
     fn patch_pixels(&self, row: usize) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
@@ -428,21 +456,8 @@ impl<'a> Winograd<'a> {
         })
     }
 
-    /// Copies tile row `row`'s input patches into `patch` (24 lanes of `tiles × c_in`; zeros
-    /// for padding).
-    fn gather(&self, x: &[f32], row: usize, patch: &mut [f32]) {
-        let c = self.window.channels;
-        for (at, offset) in self.patch_pixels(row) {
-            let dst = &mut patch[at..][..c];
-            match offset {
-                Some(o) => dst.copy_from_slice(&x[o..][..c]),
-                None => dst.fill(0.0),
-            }
-        }
-    }
-
-    /// Adds tile row `row`'s patch gradients `patch` (laid out as [`gather`](Self::gather)'s)
-    /// into `dx`, padding dropped.
+    /// Adds tile row `row`'s patch gradients `patch` (24 lanes of `tiles × c_in`, laid out as
+    /// [`patch_pixels`](Self::patch_pixels) says) into `dx`, padding dropped.
     fn scatter(&self, patch: &[f32], row: usize, dx: &mut [f32]) {
         let c = self.window.channels;
         for (at, offset) in self.patch_pixels(row) {
