@@ -18,13 +18,14 @@
 //!
 //! Backward is the exact transpose of each step: `∂M = A_r ∂Y A_cᵀ` per tile, `∂U[ξ] = V[ξ]ᵀ · ∂M[ξ]`,
 //! `∂g = G_rᵀ ∂U G_c`, and `∂V[ξ] = ∂M[ξ] · U[ξ]ᵀ`, `∂d = B_r ∂V B_cᵀ` added into the input's
-//! pixels (the patches overlap by two pixels). The forward pass keeps only `x`; backward
-//! transforms it again.
+//! pixels (the patches overlap by two pixels). A training forward pass keeps `x` and `U`;
+//! backward transforms `x` again.
 //!
 //! Each core takes a run of tile rows (in backward, of whole images, since patches overlap) and goes
 //! through it in blocks of at least [`MIN_TILES`] tiles: transform the block's inputs, run the 24
 //! products, transform the outputs and add the bias and relu while they are still in cache.
-//! Every transform works on whole channel vectors (`lanes`), so that it vectorises.
+//! Every transform goes through its lanes (a value per channel and tile) a vector's width at a
+//! time, both its passes in registers ([`transform`]).
 //!
 //! Why 4 × 2 tiles: the larger the tile, the fewer the multiplications (2.25 an output for
 //! 4 × 4 tiles, 3 for 4 × 2, 4 for 2 × 2) but the more digits F(4, 3)'s transforms (entries up
@@ -53,6 +54,13 @@ const MIN_TILES: usize = 128;
 /// book's first convolution at 64 px took 11.5 and 9.4 ms forward and backward, against 6.7 and 7.4
 /// through im2col, whose rows are 27 values long).
 const MIN_CHANNELS: usize = 4;
+
+/// Floats (a cache line) left between lanes or matrices laid out one after another: lanes a
+/// multiple of 4 KiB apart share the L1 cache's sets, and a transform that reads and writes 48
+/// of them at once evicts its own lines. Measured, input transform of 24 lanes of 512 values
+/// (16 tiles of 32 channels, 2 KiB): 11.5 ns a value without this gap, 3.1 ns with it; the whole
+/// 32-px step 0.075 s without, 0.068 s with.
+const SKEW: usize = 16;
 
 /// The rows of an output tile (F(4, 3) down the image).
 const MR: usize = 4;
@@ -126,128 +134,212 @@ const fn transpose<const R: usize, const C: usize>(m: [[f32; C]; R]) -> [[f32; R
     t
 }
 
+/// A constant matrix as a type (`O` rows of `I`), so that where [`transform`] applies it, its
+/// entries are constants: each row becomes straight-line code over its non-zero entries only.
+trait Matrix<const I: usize, const O: usize> {
+    /// The entries.
+    const M: [[f32; I]; O];
+    /// Each row's non-zero entries and their columns, the row's first [`Matrix::COUNT`] only.
+    const TERMS: [[(f32, usize); I]; O] = non_zero(Self::M).0;
+    /// How many non-zero entries each row has.
+    const COUNT: [usize; O] = non_zero(Self::M).1;
+}
+
+/// Each row's non-zero entries of `m` with their columns, in order, and how many there are.
+const fn non_zero<const I: usize, const O: usize>(m: [[f32; I]; O]) -> ([[(f32, usize); I]; O], [usize; O]) {
+    let (mut terms, mut count) = ([[(0.0, 0); I]; O], [0; O]);
+    let mut o = 0;
+    while o < O {
+        let mut i = 0;
+        while i < I {
+            if m[o][i] != 0.0 {
+                terms[o][count[o]] = (m[o][i], i);
+                count[o] += 1;
+            }
+            i += 1;
+        }
+        o += 1;
+    }
+    (terms, count)
+}
+
+/// Defines a [`Matrix`] type for each constant matrix: `Name = MATRIX: inputs by outputs`.
+macro_rules! matrix_types {
+    ($($name:ident = $m:ident: $i:ident by $o:ident;)*) => {
+        $(
+            #[doc = concat!("[`", stringify!($m), "`] as a [`Matrix`].")]
+            #[derive(Clone, Copy)]
+            struct $name;
+            impl Matrix<$i, $o> for $name {
+                const M: [[f32; $i]; $o] = $m;
+            }
+        )*
+    };
+}
+/// A 3 × 3 kernel's rows or columns.
+const K: usize = 3;
+matrix_types! {
+    // Each transform's pair: down the image (rows), then across it (columns).
+    KernelRows = G_R: K by NR; KernelCols = G_C: K by NC;
+    InputRows = BT_R: NR by NR; InputCols = BT_C: NC by NC;
+    OutputRows = AT_R: NR by MR; OutputCols = AT_C: NC by MC;
+    OutputGradRows = A_R: MR by NR; OutputGradCols = A_C: MC by NC;
+    InputGradRows = B_R: NR by NR; InputGradCols = B_C: NC by NC;
+    KernelGradRows = GT_R: NR by K; KernelGradCols = GT_C: NC by K;
+}
+
 /// `out(i, j) = Σ_{a, b} L[i][a] · v(a, b) · R[j][b]` on lanes of `len` values (one value per
 /// channel, or per channel pair for the kernel): lane `(a, b)` of `v` starts at `src[at(a, b)]`,
-/// lane `(i, j)` of the result at `dst[to(i, j)]`; `tmp` holds `OR × IC` lanes between the passes.
+/// lane `(i, j)` of the result at `dst[to(i, j)]`.
 ///
-/// Inlined with constant matrices, the zero terms drop out and each lane loop vectorises (the
-/// sum starts at −0, which adding a value leaves unchanged, so the first term is not an add).
-///
-/// Runs with the widest vectors the CPU has (AVX-512 or AVX2, found at run time; the crate
+/// A vector's width of every lane at a time, both passes in registers (`L` down, then `R`
+/// across), each output a few vector operations over the matrices' non-zero entries ([`Matrix`]),
+/// summed in the order of their columns. Measured on the input transform of 24 lanes of 512
+/// values: 3.1 ns a value, against 7.9 for two passes over whole lanes through memory (if the
+/// lanes are [`SKEW`] apart). Runs with the widest vectors the CPU has (AVX-512 or AVX2, found at run time; the crate
 /// itself is compiled for any x86-64).
-#[allow(clippy::too_many_arguments)]
-fn transform<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-    l: &[[f32; IR]; OR],
-    r: &[[f32; IC]; OC],
+fn transform<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    _l: L,
+    _r: R,
     src: &[f32],
     at: impl Fn(usize, usize) -> usize,
-    tmp: &mut [f32],
     dst: &mut [f32],
     to: impl Fn(usize, usize) -> usize,
     len: usize,
-) {
+) where
+    L: Matrix<IR, OR>,
+    R: Matrix<IC, OC>,
+{
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { transform_avx512(l, r, src, at, tmp, dst, to, len) };
+            return unsafe { transform_avx512::<L, R, IR, IC, OR, OC>(src, at, dst, to, len) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { transform_avx2(l, r, src, at, tmp, dst, to, len) };
+            return unsafe { transform_avx2::<L, R, IR, IC, OR, OC>(src, at, dst, to, len) };
         }
     }
-    transform_lanes(l, r, src, at, tmp, dst, to, len)
+    transform_lanes::<L, R, IR, IC, OR, OC, 4>(src, at, dst, to, len)
 }
 
-/// Defines `$name`, [`transform`] compiled with the target feature `$feature`.
+/// Defines `$name`, [`transform`] compiled with the target feature `$feature`, `$width` values
+/// of each lane at a time.
 macro_rules! transform_for {
-    ($name:ident, $feature:literal) => {
+    ($name:ident, $feature:literal, $width:literal) => {
         #[doc = concat!("[`transform`] compiled for ", $feature, ".")]
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $feature)]
-        #[allow(clippy::too_many_arguments)]
-        fn $name<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-            l: &[[f32; IR]; OR],
-            r: &[[f32; IC]; OC],
+        fn $name<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
             src: &[f32],
             at: impl Fn(usize, usize) -> usize,
-            tmp: &mut [f32],
             dst: &mut [f32],
             to: impl Fn(usize, usize) -> usize,
             len: usize,
-        ) {
-            transform_lanes(l, r, src, at, tmp, dst, to, len)
+        ) where
+            L: Matrix<IR, OR>,
+            R: Matrix<IC, OC>,
+        {
+            transform_lanes::<L, R, IR, IC, OR, OC, $width>(src, at, dst, to, len)
         }
     };
 }
-transform_for!(transform_avx512, "avx512f");
-transform_for!(transform_avx2, "avx2");
+transform_for!(transform_avx512, "avx512f", 16);
+transform_for!(transform_avx2, "avx2", 8);
 
-/// [`transform`]'s body, inlined into each of the above.
+/// [`transform`]'s body, inlined into each of the above: `W` values of every lane at a time,
+/// then the rest one by one.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn transform_lanes<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-    l: &[[f32; IR]; OR],
-    r: &[[f32; IC]; OC],
+fn transform_lanes<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize, const W: usize>(
     src: &[f32],
     at: impl Fn(usize, usize) -> usize,
-    tmp: &mut [f32],
     dst: &mut [f32],
     to: impl Fn(usize, usize) -> usize,
     len: usize,
-) {
-    let tmp = &mut tmp[..OR * IC * len];
+) where
+    L: Matrix<IR, OR>,
+    R: Matrix<IC, OC>,
+{
+    let whole = len - len % W;
+    for start in (0..whole).step_by(W) {
+        transform_values::<L, R, IR, IC, OR, OC, W>(src, &at, dst, &to, start);
+    }
+    for start in whole..len {
+        transform_values::<L, R, IR, IC, OR, OC, 1>(src, &at, dst, &to, start);
+    }
+}
+
+/// [`transform`] of the `W` values from `start` in every lane.
+#[inline(always)]
+fn transform_values<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize, const W: usize>(
+    src: &[f32],
+    at: &impl Fn(usize, usize) -> usize,
+    dst: &mut [f32],
+    to: &impl Fn(usize, usize) -> usize,
+    start: usize,
+) where
+    L: Matrix<IR, OR>,
+    R: Matrix<IC, OC>,
+{
+    let mut down = [[[0.0; W]; IC]; OR];
     for b in 0..IC {
-        let column: [&[f32]; IR] = std::array::from_fn(|a| &src[at(a, b)..][..len]);
-        for (i, coefficients) in l.iter().enumerate() {
-            combine(coefficients, &column, &mut tmp[(i * IC + b) * len..][..len]);
+        let column: [[f32; W]; IR] = std::array::from_fn(|a| {
+            let values = &src[at(a, b) + start..][..W];
+            std::array::from_fn(|k| values[k])
+        });
+        for (i, down) in down.iter_mut().enumerate() {
+            down[b] = combine::<L, IR, OR, W>(i, &column);
         }
     }
-    for i in 0..OR {
-        let row: [&[f32]; IC] = std::array::from_fn(|b| &tmp[(i * IC + b) * len..][..len]);
-        for (j, coefficients) in r.iter().enumerate() {
-            combine(coefficients, &row, &mut dst[to(i, j)..][..len]);
+    for (i, row) in down.iter().enumerate() {
+        for j in 0..OC {
+            dst[to(i, j) + start..][..W].copy_from_slice(&combine::<R, IC, OC, W>(j, row));
         }
     }
 }
 
-/// `out = Σ_k c[k] · v[k]`, lane by lane, over the non-zero `c[k]` only (at most five in each
-/// row of the matrices here; a loop per count up to three, then one pass per further term, so
-/// that each vectorises).
+/// Row `o` of `M` times the column of vectors `v`: `Σ_k M[o][k] · v[k]`, value by value, over
+/// the row's non-zero entries only, summed in the order of `k`. Plain loops over indices, which
+/// the compiler unrolls, so that `v` stays in registers (written with iterators over the
+/// entries, it went through the stack, and the 32-px step took 0.080 s against the two-pass
+/// transforms' 0.072, alternated).
 #[inline(always)]
-fn combine<const K: usize>(c: &[f32; K], v: &[&[f32]; K], out: &mut [f32]) {
-    let n = out.len();
-    let mut terms = [(0.0, &[][..]); K];
-    let mut count = 0;
-    for (&c, &v) in c.iter().zip(v).filter(|(&c, _)| c != 0.0) {
-        terms[count] = (c, &v[..n]);
-        count += 1;
-    }
-    match terms[..count] {
-        [] => out.fill(0.0),
-        [(a, x)] => out.iter_mut().zip(x).for_each(|(o, &x)| *o = a * x),
-        [(a, x), (b, y)] => out.iter_mut().zip(x).zip(y).for_each(|((o, &x), &y)| *o = a * x + b * y),
-        [(a, x), (b, y), (c, z), ref rest @ ..] => {
-            out.iter_mut().zip(x).zip(y).zip(z).for_each(|(((o, &x), &y), &z)| *o = a * x + b * y + c * z);
-            for &(d, w) in rest {
-                out.iter_mut().zip(w).for_each(|(o, &w)| *o += d * w);
-            }
+#[allow(clippy::needless_range_loop)]
+fn combine<M: Matrix<I, O>, const I: usize, const O: usize, const W: usize>(o: usize, v: &[[f32; W]; I]) -> [f32; W] {
+    let mut out = [0.0; W];
+    let count = M::COUNT[o];
+    if count > 0 {
+        let (c, k) = M::TERMS[o][0];
+        for w in 0..W {
+            out[w] = c * v[k][w];
         }
     }
+    let mut n = 1;
+    while n < count {
+        let (c, k) = M::TERMS[o][n];
+        for w in 0..W {
+            out[w] += c * v[k][w];
+        }
+        n += 1;
+    }
+    out
 }
 
 /// [`transform`] of `src`'s `IR × IC` lanes of `len` values (lane `(a, b)` at `(IC·a + b)·len`)
 /// into `dst`'s `OR × OC` (lane `(i, j)` at `(OC·i + j)·len`), on every core: each takes chunks
 /// of the lanes' values, transforms them in its scratch space and copies them out (the kernel's
 /// transforms, 6 MiB for 256 → 256 filters, took up to 1.2 ms on one core; measured).
-fn lanes_in_parallel<const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
-    l: &[[f32; IR]; OR],
-    r: &[[f32; IC]; OC],
+fn lanes_in_parallel<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
+    l: L,
+    r: R,
     src: &[f32],
     dst: &mut [f32],
     len: usize,
-) {
+) where
+    L: Matrix<IR, OR> + Copy + Sync,
+    R: Matrix<IC, OC> + Copy + Sync,
+{
     const CHUNK: usize = 1024;
     let mut chunks: Vec<Vec<&mut [f32]>> = (0..len.div_ceil(CHUNK)).map(|_| Vec::with_capacity(OR * OC)).collect();
     for lane in dst[..OR * OC * len].chunks_mut(len.max(1)) {
@@ -255,10 +347,10 @@ fn lanes_in_parallel<const IR: usize, const IC: usize, const OR: usize, const OC
     }
     chunks.into_par_iter().enumerate().for_each(|(k, mut pieces)| {
         let (start, n) = (k * CHUNK, pieces.first().map_or(0, |p| p.len()));
-        with_scratch([OR * OC * n, OR * IC * n], |[out, tmp]| {
-            transform(l, r, src, |a, b| (IC * a + b) * len + start, tmp, out, |i, j| (OC * i + j) * n, n);
-            for (piece, lane) in pieces.iter_mut().zip(out.chunks(n)) {
-                piece.copy_from_slice(lane);
+        with_scratch([OR * OC * (n + SKEW)], |[out]| {
+            transform(l, r, src, |a, b| (IC * a + b) * len + start, out, |i, j| (OC * i + j) * (n + SKEW), n);
+            for (piece, lane) in pieces.iter_mut().zip(out.chunks(n + SKEW)) {
+                piece.copy_from_slice(&lane[..n]);
             }
         })
     });
@@ -296,7 +388,7 @@ impl<'a> Winograd<'a> {
         let len = window.channels * filters;
         let u = u.filter(|u| u.len() == P * len).unwrap_or_else(|| {
             let mut u = zeroed(P * len);
-            lanes_in_parallel(&G_R, &G_C, kernel, &mut u, len);
+            lanes_in_parallel(KernelRows, KernelCols, kernel, &mut u, len);
             u
         });
         let tiles = [window.rows.output.div_ceil(MR), window.cols.output.div_ceil(MC)];
@@ -356,26 +448,21 @@ impl<'a> Winograd<'a> {
     ) -> Result<()> {
         let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
         let block = self.block_rows();
-        let lens = [
-            P * block * across * c,
-            P * block * across * f,
-            P * across * c.max(f),
-            P * across * c,
-            MR * MC * across * f,
-        ];
-        with_scratch(lens, |[v, m, tmp, patch, out]| {
+        let (tiles, len) = (block * across, across * f);
+        let lens = [position(P, tiles, c), position(P, tiles, f), P * across * c, MR * MC * (len + SKEW)];
+        with_scratch(lens, |[v, m, patch, out]| {
             for (k, (ys, masks)) in ys.chunks_mut(block).zip(masks.chunks_mut(block)).enumerate() {
                 let tiles = ys.len() * across;
-                let (v, m) = (&mut v[..P * tiles * c], &mut m[..P * tiles * f]);
-                self.input_transform(x, first + k * block, ys.len(), v, patch, tmp);
+                let (v, m) = (&mut v[..position(P, tiles, c)], &mut m[..position(P, tiles, f)]);
+                self.input_transform(x, first + k * block, ys.len(), v, patch);
                 for xi in 0..P {
-                    let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
-                    let mx = matrix_mut(&mut m[xi * tiles * f..][..tiles * f], tiles, f)?;
+                    let vx = matrix(&v[position(xi, tiles, c)..][..tiles * c], tiles, c)?;
+                    let mx = matrix_mut(&mut m[position(xi, tiles, f)..][..tiles * f], tiles, f)?;
                     matmul_serial(vx, self.u(xi)?, mx, false)?;
                 }
                 for (r, (y, mask)) in ys.iter_mut().zip(masks.iter_mut()).enumerate() {
-                    let (at, len) = (|a: usize, b: usize| ((NC * a + b) * tiles + r * across) * f, across * f);
-                    transform(&AT_R, &AT_C, m, at, tmp, out, |i, j| (MC * i + j) * len, len);
+                    let at = |a: usize, b: usize| position(NC * a + b, tiles, f) + r * len;
+                    transform(OutputRows, OutputCols, m, at, out, |i, j| (MC * i + j) * (len + SKEW), len);
                     self.write_outputs(out, y, mask.as_deref_mut());
                 }
             }
@@ -384,7 +471,7 @@ impl<'a> Winograd<'a> {
     }
 
     /// Writes a tile row's 4 × 2 outputs `out` (8 lanes of `tiles × filters`, one per position
-    /// in the tile) into its output rows `y`, with the bias and relu, and the relu's flags into
+    /// in the tile, [`SKEW`] apart) into its output rows `y`, with the bias and relu, and the relu's flags into
     /// `mask`.
     fn write_outputs(&self, out: &[f32], y: &mut [f32], mut mask: Option<&mut [bool]>) {
         let (w, f, across) = (self.window.cols.output, self.filters, self.tiles[1]);
@@ -393,7 +480,7 @@ impl<'a> Winograd<'a> {
                 for t in (0..across).filter(|t| MC * t + j < w) {
                     let at = (i * w + MC * t + j) * f;
                     let dst = &mut y[at..][..f];
-                    dst.copy_from_slice(&out[((MC * i + j) * across + t) * f..][..f]);
+                    dst.copy_from_slice(&out[(MC * i + j) * (across * f + SKEW) + t * f..][..f]);
                     let mask = mask.as_deref_mut().map(|m| &mut m[at..][..f]);
                     finish_outputs(dst, self.bias.as_deref(), self.relu, mask);
                 }
@@ -402,17 +489,17 @@ impl<'a> Winograd<'a> {
     }
 
     /// `V = Bᵀ_r d B_c` for the `rows` tile rows from `first` (counted over `x`'s images) into `v`,
-    /// laid out as 24 matrices of `tiles × c_in`. A tile row at a time: its tiles are consecutive
+    /// laid out as 24 matrices of `tiles × c_in` (at [`position`]). A tile row at a time: its tiles are consecutive
     /// rows of each matrix, so each transform runs on lanes of `tiles × c_in` values.
-    fn input_transform(&self, x: &[f32], first: usize, rows: usize, v: &mut [f32], patch: &mut [f32], tmp: &mut [f32]) {
+    fn input_transform(&self, x: &[f32], first: usize, rows: usize, v: &mut [f32], patch: &mut [f32]) {
         let (c, across) = (self.window.channels, self.tiles[1]);
         let (tiles, len, span) = (rows * across, across * c, self.span());
         for r in 0..rows {
             self.gather(x, first + r, patch);
             // Patch column b of tile t is pixel t + b / MC of the input row's pixels ≡ b (mod MC).
             let at = |a: usize, b: usize| ((MC * a + b % MC) * span + b / MC) * c;
-            let to = |i: usize, j: usize| ((NC * i + j) * tiles + r * across) * c;
-            transform(&BT_R, &BT_C, patch, at, tmp, v, to, len);
+            let to = |i: usize, j: usize| position(NC * i + j, tiles, c) + r * len;
+            transform(InputRows, InputCols, patch, at, v, to, len);
         }
     }
 
@@ -443,7 +530,8 @@ impl<'a> Winograd<'a> {
     }
 
     /// The 6 × 4 input patches of tile row `row` (counted over the batch): for each position `k`
-    /// in a patch and each tile `t`, where that value sits in `patch` (lane `k`, tile `t`) and
+    /// in a patch and each tile `t`, where that value sits in `patch` (lane `k`, tile `t`; lanes
+    /// [`SKEW`] apart) and
     /// its offset in the batch, or `None` for padding.
     fn patch_pixels(&self, row: usize) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
         let (rows, cols, c, across) = (self.window.rows, self.window.cols, self.window.channels, self.tiles[1]);
@@ -452,7 +540,7 @@ impl<'a> Winograd<'a> {
             let r = (MR * tr + k / NC).checked_sub(rows.pad_before).filter(|&r| r < rows.input);
             let s = (MC * t + k % NC).checked_sub(cols.pad_before).filter(|&s| s < cols.input);
             let offset = r.zip(s).map(|(r, s)| ((image * rows.input + r) * cols.input + s) * c);
-            ((k * across + t) * c, offset)
+            (k * (across * c + SKEW) + t * c, offset)
         })
     }
 
@@ -493,7 +581,7 @@ impl<'a> Winograd<'a> {
             db.iter_mut().zip(&b).for_each(|(s, v)| *s += v);
         }
         let mut dw = zeroed(9 * c * f);
-        lanes_in_parallel(&GT_R, &GT_C, &du, &mut dw, c * f);
+        lanes_in_parallel(KernelGradRows, KernelGradCols, &du, &mut dw, c * f);
         Ok((dw, db))
     }
 
@@ -511,36 +599,38 @@ impl<'a> Winograd<'a> {
         let tile_rows = dy.len() / (self.window.outputs() * f).max(1) * self.tiles[0];
         let block = self.block_rows();
         let (mut du, mut db) = (zeroed(P * c * f), vec![0.0; f]);
-        let lens = [P * block * across * c, P * block * across * f, P * across * c.max(f), P * across * c.max(f)];
-        with_scratch(lens, |[v, dm, tmp, patch]| {
+        let lens = [position(P, block * across, c), position(P, block * across, f), P * (across * c.max(f) + SKEW)];
+        with_scratch(lens, |[v, dm, patch]| {
             for first in (0..tile_rows).step_by(block) {
                 let rows = block.min(tile_rows - first);
                 let tiles = rows * across;
-                let (v, dm) = (&mut v[..P * tiles * c], &mut dm[..P * tiles * f]);
+                let (v, dm) = (&mut v[..position(P, tiles, c)], &mut dm[..position(P, tiles, f)]);
                 for r in 0..rows {
                     self.gather_gradient(dy, mask, first + r, patch);
-                    for g in patch[..MR * MC * across * f].chunks_exact(f) {
+                    let len = across * f;
+                    for g in patch.chunks(len + SKEW).take(MR * MC).flat_map(|lane| lane[..len].chunks_exact(f)) {
                         db.iter_mut().zip(g).for_each(|(s, g)| *s += g); // ∂b = Σ ∂Y
                     }
-                    let (to, len) = (|i: usize, j: usize| ((NC * i + j) * tiles + r * across) * f, across * f);
-                    transform(&A_R, &A_C, patch, |a, b| (MC * a + b) * len, tmp, dm, to, len);
+                    let to = |i: usize, j: usize| position(NC * i + j, tiles, f) + r * len;
+                    transform(OutputGradRows, OutputGradCols, patch, |a, b| (MC * a + b) * (len + SKEW), dm, to, len);
                 }
-                self.input_transform(x, first, rows, v, patch, tmp);
+                self.input_transform(x, first, rows, v, patch);
                 for xi in 0..P {
-                    let vx = matrix(&v[xi * tiles * c..][..tiles * c], tiles, c)?;
-                    let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
+                    let vx = matrix(&v[position(xi, tiles, c)..][..tiles * c], tiles, c)?;
+                    let dmx = matrix(&dm[position(xi, tiles, f)..][..tiles * f], tiles, f)?;
                     let dux = matrix_mut(&mut du[xi * c * f..][..c * f], c, f)?;
                     matmul_serial(vx.t(), dmx, dux, true)?; // ∂U += Vᵀ·∂M
                 }
                 let Some(dx) = dx.as_deref_mut() else { continue };
                 for xi in 0..P {
-                    let dmx = matrix(&dm[xi * tiles * f..][..tiles * f], tiles, f)?;
-                    let dv = matrix_mut(&mut v[xi * tiles * c..][..tiles * c], tiles, c)?;
+                    let dmx = matrix(&dm[position(xi, tiles, f)..][..tiles * f], tiles, f)?;
+                    let dv = matrix_mut(&mut v[position(xi, tiles, c)..][..tiles * c], tiles, c)?;
                     matmul_serial(dmx, self.u(xi)?.t(), dv, false)?; // ∂V = ∂M·Uᵀ
                 }
                 for r in 0..rows {
-                    let (at, len) = (|a: usize, b: usize| ((NC * a + b) * tiles + r * across) * c, across * c);
-                    transform(&B_R, &B_C, v, at, tmp, patch, |i, j| (NC * i + j) * len, len);
+                    let len = across * c;
+                    let at = |a: usize, b: usize| position(NC * a + b, tiles, c) + r * len;
+                    transform(InputGradRows, InputGradCols, v, at, patch, |i, j| (NC * i + j) * (len + SKEW), len);
                     self.scatter(patch, first + r, dx);
                 }
             }
@@ -550,13 +640,13 @@ impl<'a> Winograd<'a> {
     }
 
     /// Copies tile row `row`'s 4 × 2 output gradients into `patch` (8 lanes of `tiles ×
-    /// filters`; zeros past the edge of the output), each masked by its relu flag.
+    /// filters`, [`SKEW`] apart; zeros past the edge of the output), each masked by its relu flag.
     fn gather_gradient(&self, dy: &[f32], mask: Option<&[bool]>, row: usize, patch: &mut [f32]) {
         let (h, w, f, across) = (self.window.rows.output, self.window.cols.output, self.filters, self.tiles[1]);
         let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
         for (k, t) in (0..MR * MC).flat_map(|k| (0..across).map(move |t| (k, t))) {
             let (r, s) = (MR * tr + k / MC, MC * t + k % MC);
-            let dst = &mut patch[(k * across + t) * f..][..f];
+            let dst = &mut patch[k * (across * f + SKEW) + t * f..][..f];
             let at = ((image * h + r) * w + s) * f;
             match mask {
                 _ if r >= h || s >= w => dst.fill(0.0),
@@ -569,6 +659,12 @@ impl<'a> Winograd<'a> {
             }
         }
     }
+}
+
+/// Where position `ξ`'s matrix of `tiles × width` values starts among the 24: a [`SKEW`] more
+/// than a matrix apart.
+fn position(xi: usize, tiles: usize, width: usize) -> usize {
+    xi * (tiles * width + SKEW)
 }
 
 /// `values` as a `rows × cols` matrix.
@@ -586,11 +682,11 @@ mod tests {
     use super::*;
 
     /// The input transform of 24 lanes of 37 values, the way `run` computes it.
-    fn input_transform_with(run: impl Fn(&[f32], &mut [f32], &mut [f32])) -> Vec<f32> {
+    fn input_transform_with(run: impl Fn(&[f32], &mut [f32])) -> Vec<f32> {
         let len = 37;
         let src: Vec<f32> = (0..P * len).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
-        let (mut tmp, mut dst) = (vec![0.0; P * len], vec![0.0; P * len]);
-        run(&src, &mut tmp, &mut dst);
+        let mut dst = vec![0.0; P * len];
+        run(&src, &mut dst);
         dst
     }
 
@@ -598,7 +694,9 @@ mod tests {
     fn every_vector_width_computes_the_same_transform() {
         let len = 37;
         let at = move |a: usize, b: usize| (NC * a + b) * len;
-        let portable = input_transform_with(|src, tmp, dst| transform_lanes(&BT_R, &BT_C, src, at, tmp, dst, at, len));
+        let portable = input_transform_with(|src, dst| {
+            transform_lanes::<InputRows, InputCols, NR, NC, NR, NC, 4>(src, at, dst, at, len)
+        });
         // Bᵀ_r d B_c by hand for the first value of each lane: d(a, b) = src[at(a, b)].
         let d = |a: usize, b: usize| portable_src(a, b, len);
         let by_hand = |i: usize, j: usize| -> f32 {
@@ -607,6 +705,10 @@ mod tests {
         for (i, j) in (0..NR).flat_map(|i| (0..NC).map(move |j| (i, j))) {
             assert!((portable[at(i, j)] - by_hand(i, j)).abs() < 1e-5, "lane ({i}, {j})");
         }
+        let one_by_one = input_transform_with(|src, dst| {
+            transform_lanes::<InputRows, InputCols, NR, NC, NR, NC, 1>(src, at, dst, at, len)
+        });
+        assert_eq!(one_by_one, portable, "one value at a time");
         #[cfg(target_arch = "x86_64")]
         for (name, found) in [
             ("avx2", std::arch::is_x86_feature_detected!("avx2")),
@@ -616,12 +718,12 @@ mod tests {
                 eprintln!("this CPU has no {name}: its transform is not run here");
                 continue;
             }
-            let wide = input_transform_with(|src, tmp, dst| {
+            let wide = input_transform_with(|src, dst| {
                 // SAFETY: the CPU has the feature, checked just above.
                 unsafe {
                     match name {
-                        "avx2" => transform_avx2(&BT_R, &BT_C, src, at, tmp, dst, at, len),
-                        _ => transform_avx512(&BT_R, &BT_C, src, at, tmp, dst, at, len),
+                        "avx2" => transform_avx2::<InputRows, InputCols, NR, NC, NR, NC>(src, at, dst, at, len),
+                        _ => transform_avx512::<InputRows, InputCols, NR, NC, NR, NC>(src, at, dst, at, len),
                     }
                 }
             });
@@ -633,10 +735,11 @@ mod tests {
     fn the_kernel_transform_in_chunks_on_every_core_is_the_transform() {
         let len = 2 * 1024 + 37; // two whole chunks and a part
         let kernel: Vec<f32> = (0..9 * len).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
-        let (mut whole, mut tmp) = (vec![0.0; P * len], vec![0.0; NR * 3 * len]);
-        transform(&G_R, &G_C, &kernel, |a, b| (3 * a + b) * len, &mut tmp, &mut whole, |i, j| (NC * i + j) * len, len);
+        let mut whole = vec![0.0; P * len];
+        let (at, to) = (|a: usize, b: usize| (3 * a + b) * len, |i: usize, j: usize| (NC * i + j) * len);
+        transform(KernelRows, KernelCols, &kernel, at, &mut whole, to, len);
         let mut chunked = vec![f32::NAN; P * len];
-        lanes_in_parallel(&G_R, &G_C, &kernel, &mut chunked, len);
+        lanes_in_parallel(KernelRows, KernelCols, &kernel, &mut chunked, len);
         assert_eq!(chunked, whole);
     }
 
