@@ -16,7 +16,7 @@
 //! assert_eq!(MaxPooling2D::new(3).strides(2).padding(Padding::Same).output_shape(&[7, 7, 3]).unwrap(), vec![4, 4, 3]);
 //! ```
 
-use super::scratch::zeros;
+use super::scratch::{copy_pixel, zeros};
 use super::window::{Padding, Window};
 use super::{Cache, Context, Layer, OnnxAttribute, OnnxOp};
 use crate::{Error, Result, Tensor};
@@ -109,7 +109,7 @@ impl Pooling2D {
                 for p in w.sources(oy, ox) {
                     let pixel = &x[p * c..p * c + c];
                     match (self.kind, count) {
-                        (_, 0) => out.copy_from_slice(pixel),
+                        (_, 0) => copy_pixel(out, pixel),
                         (PoolKind::Max, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y = y.max(v)),
                         (PoolKind::Average, _) => out.iter_mut().zip(pixel).for_each(|(y, &v)| *y += v),
                     }

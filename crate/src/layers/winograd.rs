@@ -35,7 +35,7 @@
 //! The code is written for any tile shape [`MR`] × [`MC`] with its matrices.
 
 use super::conv2d::{finish_outputs, over_image_runs};
-use super::scratch::{with_scratch, zeroed};
+use super::scratch::{copy_pixel, with_scratch, zeroed};
 use super::window::Window;
 use crate::math::matmul_serial;
 use crate::{Error, Result};
@@ -480,7 +480,7 @@ impl<'a> Winograd<'a> {
                 for t in (0..across).filter(|t| MC * t + j < w) {
                     let at = (i * w + MC * t + j) * f;
                     let dst = &mut y[at..][..f];
-                    dst.copy_from_slice(&out[(MC * i + j) * (across * f + SKEW) + t * f..][..f]);
+                    copy_pixel(dst, &out[(MC * i + j) * (across * f + SKEW) + t * f..][..f]);
                     let mask = mask.as_deref_mut().map(|m| &mut m[at..][..f]);
                     finish_outputs(dst, self.bias.as_deref(), self.relu, mask);
                 }
@@ -522,7 +522,7 @@ impl<'a> Winograd<'a> {
                 let dst = &mut patch[((MC * a + q) * span + s) * c..][..c];
                 let col = (MC * s + q).checked_sub(cols.pad_before).filter(|&col| col < cols.input);
                 match r.zip(col) {
-                    Some((r, col)) => dst.copy_from_slice(&x[((image * rows.input + r) * cols.input + col) * c..][..c]),
+                    Some((r, col)) => copy_pixel(dst, &x[((image * rows.input + r) * cols.input + col) * c..][..c]),
                     None => dst.fill(0.0),
                 }
             }
@@ -650,7 +650,7 @@ impl<'a> Winograd<'a> {
             let at = ((image * h + r) * w + s) * f;
             match mask {
                 _ if r >= h || s >= w => dst.fill(0.0),
-                None => dst.copy_from_slice(&dy[at..][..f]),
+                None => copy_pixel(dst, &dy[at..][..f]),
                 // A select rather than a branch, so that the loop vectorises.
                 Some(mask) => {
                     let src = dy[at..][..f].iter().zip(&mask[at..][..f]);
