@@ -241,9 +241,8 @@ impl Conv2D {
         Ok((dw.into_raw_vec_and_offset().0, db.to_vec()))
     }
 
-    /// Winograd's products for `window`, when this layer's kernel and strides allow them (`u`:
-    /// the kernel's transform from the forward pass, if kept).
-    fn winograd(&self, window: &Window, u: Option<Vec<f32>>) -> Result<Option<Winograd<'_>>> {
+    /// Winograd's products for `window`, when this layer's kernel and strides allow them.
+    fn winograd(&self, window: &Window) -> Result<Option<Winograd<'_>>> {
         if self.im2col_only || !Winograd::applies(window, self.kernel_size, self.strides) {
             return Ok(None);
         }
@@ -251,7 +250,7 @@ impl Conv2D {
             self.params.first().ok_or_else(|| Error::NotBuilt("this Conv2D layer has no weights yet".into()))?;
         let kernel = kernel.value.as_standard_layout();
         let kernel = kernel.as_slice().ok_or_else(|| Error::Shape("Conv2D: the kernel is not contiguous".into()))?;
-        Ok(Some(Winograd::new(*window, kernel, u, self.filters, self.bias(), self.fused_relu())))
+        Ok(Some(Winograd::new(*window, kernel, self.filters, self.bias(), self.fused_relu())))
     }
 
     /// The kernel as `(k_h·k_w·c_in) × c_out`.
@@ -408,10 +407,8 @@ impl Layer for Conv2D {
         let keep_mask = ctx.is_training() && self.fused_relu();
         let mut y = zeroed(n * outputs * f);
         let mut mask = zeroed(if keep_mask { y.len() } else { 0 });
-        let mut u = None;
-        if let Some(winograd) = self.winograd(&window, None)? {
+        if let Some(winograd) = self.winograd(&window)? {
             winograd.forward(xs, &mut y, keep_mask.then_some(&mut mask[..]))?;
-            u = Some(winograd.into_u());
         } else {
             // One run of rows a core (a few more, so a busy core does not hold the others up).
             let run = (n * outputs).div_ceil(4 * rayon::current_num_threads()).max(1) * f;
@@ -426,14 +423,11 @@ impl Layer for Conv2D {
         }
         let y = Tensor::from_shape_vec(IxDyn(&[n, window.rows.output, window.cols.output, f]), y)
             .map_err(|e| Error::Shape(e.to_string()))?;
-        // Backward needs Winograd's kernel transform again: kept (2.7× the kernel's size).
-        let kept = std::iter::once(x).chain(u.map(|u| ndarray::Array1::from_vec(u).into_dyn())).collect();
-        let cache = if ctx.is_training() { Cache::new(kept).with_mask(mask) } else { Cache::empty() };
+        let cache = if ctx.is_training() { Cache::new(vec![x]).with_mask(mask) } else { Cache::empty() };
         Ok((y, cache))
     }
     fn backward(&mut self, mut cache: Cache, grad: Tensor, need_input_grad: bool) -> Result<Option<Tensor>> {
         let x = cache.take(0, "Conv2D")?;
-        let u = cache.take(1, "Conv2D").ok().map(|u| u.into_raw_vec_and_offset().0);
         let (window, x) = self.checked_input(x)?;
         let (n, f) = (x.shape()[0], self.filters);
         if grad.shape() != [n, window.rows.output, window.cols.output, f] {
@@ -449,7 +443,7 @@ impl Layer for Conv2D {
         let dys = dy.as_slice_mut().ok_or_else(|| Error::Shape("Conv2D: the gradient is not contiguous".into()))?;
         let dxs = dx.as_mut().and_then(|d| d.as_slice_mut());
         let mask = self.fused_relu().then_some(mask);
-        let (dw, db) = match self.winograd(&window, u)? {
+        let (dw, db) = match self.winograd(&window)? {
             Some(winograd) => winograd.backward(xs, dys, mask, dxs)?,
             None => self.backward_im2col(&window, xs, dys, mask, dxs)?,
         };
@@ -538,7 +532,7 @@ mod tests {
             let mut conv = conv.clone();
             conv.im2col_only = im2col_only;
             let window = conv.window(&shape[1..]).unwrap();
-            assert_eq!(conv.winograd(&window, None).unwrap().is_some(), !im2col_only, "{shape:?}");
+            assert_eq!(conv.winograd(&window).unwrap().is_some(), !im2col_only, "{shape:?}");
             let (y, cache) = conv.forward(x.clone(), &mut Context::training_deterministic()).unwrap();
             let dy = Tensor::from_shape_fn(y.raw_dim(), |i| ((i[1] * 7 + i[2] * 3 + i[3]) % 5) as f32 - 2.0);
             let dx = conv.backward(cache, dy, true).unwrap().unwrap();

@@ -18,8 +18,9 @@
 //!
 //! Backward is the exact transpose of each step: `∂M = A_r ∂Y A_cᵀ` per tile, `∂U[ξ] = V[ξ]ᵀ · ∂M[ξ]`,
 //! `∂g = G_rᵀ ∂U G_c`, and `∂V[ξ] = ∂M[ξ] · U[ξ]ᵀ`, `∂d = B_r ∂V B_cᵀ` added into the input's
-//! pixels (the patches overlap by two pixels). A training forward pass keeps `x` and `U`;
-//! backward transforms `x` again.
+//! pixels (the patches overlap by two pixels). The forward pass keeps only `x`; backward
+//! transforms it again (and the kernel: keeping `U` from the forward pass saved 1–2% of a 32-px
+//! step and none at 64 px, for 11–74 MB more at the peak; measured).
 //!
 //! Each core takes a run of tile rows (in backward, of whole images, since patches overlap) and goes
 //! through it in blocks of at least [`MIN_TILES`] tiles: transform the block's inputs, run the 24
@@ -375,29 +376,19 @@ impl<'a> Winograd<'a> {
     }
 
     /// The products for `kernel` `(3, 3, c_in, filters)` over `window`, with its `bias`, and a
-    /// fused relu when `relu`; `u`, when given, is the kernel's transform [`Winograd::into_u`]
-    /// returned for these weights (a training step's forward pass keeps it for backward).
+    /// fused relu when `relu`.
     pub(super) fn new(
         window: Window,
         kernel: &[f32],
-        u: Option<Vec<f32>>,
         filters: usize,
         bias: Option<Cow<'a, [f32]>>,
         relu: bool,
     ) -> Self {
         let len = window.channels * filters;
-        let u = u.filter(|u| u.len() == P * len).unwrap_or_else(|| {
-            let mut u = zeroed(P * len);
-            lanes_in_parallel(KernelRows, KernelCols, kernel, &mut u, len);
-            u
-        });
+        let mut u = zeroed(P * len);
+        lanes_in_parallel(KernelRows, KernelCols, kernel, &mut u, len);
         let tiles = [window.rows.output.div_ceil(MR), window.cols.output.div_ceil(MC)];
         Winograd { window, filters, u, bias, relu, tiles }
-    }
-
-    /// The kernel's transform `U`, to give back to [`Winograd::new`] while the weights stay the same.
-    pub(super) fn into_u(self) -> Vec<f32> {
-        self.u
     }
 
     /// `U[ξ]` as a matrix.
