@@ -20,7 +20,7 @@
 //! `∂g = G_rᵀ ∂U G_c`, and `∂V[ξ] = ∂M[ξ] · U[ξ]ᵀ`, `∂d = B_r ∂V B_cᵀ` added into the input's
 //! pixels (the patches overlap by two pixels). The forward pass keeps only `x`; backward
 //! transforms it again (and the kernel: keeping `U` from the forward pass saved 1–2% of a 32-px
-//! step and none at 64 px, for 11–74 MB more at the peak; measured).
+//! step and none at 64 px, for 12–74 MB more at the peak; measured).
 //!
 //! Each core takes a run of tile rows (in backward, of whole images, since patches overlap) and goes
 //! through it in blocks of at least [`MIN_TILES`] tiles: transform the block's inputs, run the 24
@@ -197,8 +197,8 @@ matrix_types! {
 /// across), each output a few vector operations over the matrices' non-zero entries ([`Matrix`]),
 /// summed in the order of their columns. Measured on the input transform of 24 lanes of 512
 /// values: 3.1 ns a value, against 7.9 for two passes over whole lanes through memory (if the
-/// lanes are [`SKEW`] apart). Runs with the widest vectors the CPU has (AVX-512 or AVX2, found at run time; the crate
-/// itself is compiled for any x86-64).
+/// lanes are [`SKEW`] apart). Runs with the widest vectors the CPU has (AVX-512 or AVX2, found
+/// at run time; the crate itself is compiled for any x86-64).
 fn transform<L, R, const IR: usize, const IC: usize, const OR: usize, const OC: usize>(
     _l: L,
     _r: R,
