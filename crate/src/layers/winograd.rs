@@ -348,9 +348,9 @@ fn lanes_in_parallel<L, R, const IR: usize, const IC: usize, const OR: usize, co
     }
     chunks.into_par_iter().enumerate().for_each(|(k, mut pieces)| {
         let (start, n) = (k * CHUNK, pieces.first().map_or(0, |p| p.len()));
-        with_scratch([OR * OC * (n + SKEW)], |[out]| {
-            transform(l, r, src, |a, b| (IC * a + b) * len + start, out, |i, j| (OC * i + j) * (n + SKEW), n);
-            for (piece, lane) in pieces.iter_mut().zip(out.chunks(n + SKEW)) {
+        with_scratch([position(OR * OC, 1, n)], |[out]| {
+            transform(l, r, src, |a, b| (IC * a + b) * len + start, out, |i, j| position(OC * i + j, 1, n), n);
+            for (piece, lane) in pieces.iter_mut().zip(out.chunks(position(1, 1, n))) {
                 piece.copy_from_slice(&lane[..n]);
             }
         })
@@ -440,7 +440,7 @@ impl<'a> Winograd<'a> {
         let (c, f, across) = (self.window.channels, self.filters, self.tiles[1]);
         let block = self.block_rows();
         let (tiles, len) = (block * across, across * f);
-        let lens = [position(P, tiles, c), position(P, tiles, f), P * across * c, MR * MC * (len + SKEW)];
+        let lens = [position(P, tiles, c), position(P, tiles, f), P * across * c, position(MR * MC, across, f)];
         with_scratch(lens, |[v, m, patch, out]| {
             for (k, (ys, masks)) in ys.chunks_mut(block).zip(masks.chunks_mut(block)).enumerate() {
                 let tiles = ys.len() * across;
@@ -453,7 +453,7 @@ impl<'a> Winograd<'a> {
                 }
                 for (r, (y, mask)) in ys.iter_mut().zip(masks.iter_mut()).enumerate() {
                     let at = |a: usize, b: usize| position(NC * a + b, tiles, f) + r * len;
-                    transform(OutputRows, OutputCols, m, at, out, |i, j| (MC * i + j) * (len + SKEW), len);
+                    transform(OutputRows, OutputCols, m, at, out, |i, j| position(MC * i + j, across, f), len);
                     self.write_outputs(out, y, mask.as_deref_mut());
                 }
             }
@@ -471,7 +471,7 @@ impl<'a> Winograd<'a> {
                 for t in (0..across).filter(|t| MC * t + j < w) {
                     let at = (i * w + MC * t + j) * f;
                     let dst = &mut y[at..][..f];
-                    copy_pixel(dst, &out[(MC * i + j) * (across * f + SKEW) + t * f..][..f]);
+                    copy_pixel(dst, &out[position(MC * i + j, across, f) + t * f..][..f]);
                     let mask = mask.as_deref_mut().map(|m| &mut m[at..][..f]);
                     finish_outputs(dst, self.bias.as_deref(), self.relu, mask);
                 }
@@ -502,8 +502,8 @@ impl<'a> Winograd<'a> {
     /// Copies the input rows under tile row `row` (counted over the batch) into `patch`: for each
     /// of the patches' `NR` rows `a` and each class `q` of columns (`≡ q mod MC`, from the first
     /// patch's left edge), the row's [`span`](Self::span) pixels of that class (zeros for padding).
-    /// The patches overlap, so that holds each input pixel once where a patch-by-patch copy
-    /// held it up to twice (measured: half the copying, since patches overlap by two columns).
+    /// The patches overlap by two columns, so that holds each input pixel once where a
+    /// patch-by-patch copy held most of them twice.
     fn gather(&self, x: &[f32], row: usize, patch: &mut [f32]) {
         let (rows, cols, c, span) = (self.window.rows, self.window.cols, self.window.channels, self.span());
         let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
@@ -531,7 +531,7 @@ impl<'a> Winograd<'a> {
             let r = (MR * tr + k / NC).checked_sub(rows.pad_before).filter(|&r| r < rows.input);
             let s = (MC * t + k % NC).checked_sub(cols.pad_before).filter(|&s| s < cols.input);
             let offset = r.zip(s).map(|(r, s)| ((image * rows.input + r) * cols.input + s) * c);
-            (k * (across * c + SKEW) + t * c, offset)
+            (position(k, across, c) + t * c, offset)
         })
     }
 
@@ -590,7 +590,7 @@ impl<'a> Winograd<'a> {
         let tile_rows = dy.len() / (self.window.outputs() * f).max(1) * self.tiles[0];
         let block = self.block_rows();
         let (mut du, mut db) = (zeroed(P * c * f), vec![0.0; f]);
-        let lens = [position(P, block * across, c), position(P, block * across, f), P * (across * c.max(f) + SKEW)];
+        let lens = [position(P, block * across, c), position(P, block * across, f), position(P, across, c.max(f))];
         with_scratch(lens, |[v, dm, patch]| {
             for first in (0..tile_rows).step_by(block) {
                 let rows = block.min(tile_rows - first);
@@ -599,11 +599,21 @@ impl<'a> Winograd<'a> {
                 for r in 0..rows {
                     self.gather_gradient(dy, mask, first + r, patch);
                     let len = across * f;
-                    for g in patch.chunks(len + SKEW).take(MR * MC).flat_map(|lane| lane[..len].chunks_exact(f)) {
+                    for g in
+                        patch.chunks(position(1, across, f)).take(MR * MC).flat_map(|lane| lane[..len].chunks_exact(f))
+                    {
                         db.iter_mut().zip(g).for_each(|(s, g)| *s += g); // ∂b = Σ ∂Y
                     }
                     let to = |i: usize, j: usize| position(NC * i + j, tiles, f) + r * len;
-                    transform(OutputGradRows, OutputGradCols, patch, |a, b| (MC * a + b) * (len + SKEW), dm, to, len);
+                    transform(
+                        OutputGradRows,
+                        OutputGradCols,
+                        patch,
+                        |a, b| position(MC * a + b, across, f),
+                        dm,
+                        to,
+                        len,
+                    );
                 }
                 self.input_transform(x, first, rows, v, patch);
                 for xi in 0..P {
@@ -621,7 +631,7 @@ impl<'a> Winograd<'a> {
                 for r in 0..rows {
                     let len = across * c;
                     let at = |a: usize, b: usize| position(NC * a + b, tiles, c) + r * len;
-                    transform(InputGradRows, InputGradCols, v, at, patch, |i, j| (NC * i + j) * (len + SKEW), len);
+                    transform(InputGradRows, InputGradCols, v, at, patch, |i, j| position(NC * i + j, across, c), len);
                     self.scatter(patch, first + r, dx);
                 }
             }
@@ -637,7 +647,7 @@ impl<'a> Winograd<'a> {
         let (image, tr) = (row / self.tiles[0], row % self.tiles[0]);
         for (k, t) in (0..MR * MC).flat_map(|k| (0..across).map(move |t| (k, t))) {
             let (r, s) = (MR * tr + k / MC, MC * t + k % MC);
-            let dst = &mut patch[k * (across * f + SKEW) + t * f..][..f];
+            let dst = &mut patch[position(k, across, f) + t * f..][..f];
             let at = ((image * h + r) * w + s) * f;
             match mask {
                 _ if r >= h || s >= w => dst.fill(0.0),
@@ -652,8 +662,9 @@ impl<'a> Winograd<'a> {
     }
 }
 
-/// Where position `ξ`'s matrix of `tiles × width` values starts among the 24: a [`SKEW`] more
-/// than a matrix apart.
+/// Where matrix or lane `ξ` of `tiles × width` values starts among its neighbours laid out one
+/// after another (the 24 positions' matrices, a tile row's lanes): a [`SKEW`] more than its
+/// length apart. The one layout rule of every buffer here.
 fn position(xi: usize, tiles: usize, width: usize) -> usize {
     xi * (tiles * width + SKEW)
 }
